@@ -1,0 +1,1 @@
+"""Benchmarks: `./tc bench` prints a table. Never part of the pass/fail test suite."""

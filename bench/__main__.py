@@ -1,0 +1,145 @@
+"""`./tc bench [--quick] [--only latency,fanout,growth,footprint] [--db sqlite,postgresql]`: print the table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench import fanout, footprint, growth, latency
+from bench.common import ROOT
+
+
+@contextmanager
+def database(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """A fresh, migrated database URL."""
+    from storage.db import make_engine
+    from storage.schema import upgrade
+
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / f'{name}.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    from tests.db import PostgresDatabase
+
+    db = PostgresDatabase()
+    db.create()
+    try:
+        url = db.url.render_as_string(hide_password=False)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        db.drop()
+
+
+@contextmanager
+def fake_slack() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.fake_server"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="./tc bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test of the benchmarks)")
+    parser.add_argument("--only", default="latency,fanout,growth,footprint")
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--workers", default="1,2", help="`serve` processes to measure latency with")
+    args = parser.parse_args()
+    only, kinds = set(args.only.split(",")), args.db.split(",")
+    cpus = os.cpu_count()
+    print(f"# techcommit benchmarks — {platform.node()}, {cpus} CPUs, Python {platform.python_version()}\n")
+    with tempfile.TemporaryDirectory(prefix="techcommit-bench-") as tmp, fake_slack() as api_url:
+        folder = Path(tmp)
+        for kind in kinds:
+            if "latency" in only:
+                for workers in (int(w) for w in args.workers.split(",")):
+                    with database(kind, folder, f"latency{workers}") as url:
+                        rows, idle, peak = latency.run(
+                            database_url=url,
+                            api_url=api_url,
+                            concurrencies=(1, 8, 32),
+                            requests=200 if args.quick else 1600,
+                            workers=workers,
+                        )
+                    processes = f"{workers} worker process{'es' if workers > 1 else ''}"
+                    print_latency(f"{kind}, {processes}", rows, idle, peak)
+            if "fanout" in only:
+                with database(kind, folder, "fanout") as url:
+                    result = fanout.run(database_url=url, owners=100 if args.quick else 1000)
+                print_fanout(kind, result)
+            if "growth" in only:
+                sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
+                results = {}
+                for size in sizes:
+                    with database(kind, folder, f"growth{size}") as url:
+                        results[size] = growth.run(database_url=url, cpd_rows=size)
+                print_growth(kind, results)
+            if "footprint" in only:
+                with database(kind, folder, "footprint") as url:
+                    print(f"## Start-up ({kind})\n\n| what | seconds |\n|---|---|")
+                    serve_seconds = footprint.serve_startup(database_url=url, api_url=api_url)
+                    print(f"| `serve` to healthy /healthz | {serve_seconds:.2f} |")
+                    print(f"| `console` to its first prompt | {footprint.console_startup(database_url=url):.2f} |\n")
+
+
+def print_latency(kind: str, rows: list[dict[str, object]], idle: float, peak: float) -> None:
+    print(f"## Command latency, time to the HTTP response ({kind}) — ms\n")
+    print(
+        "| command | conc. | baseline p50 | techcommit p50 | ratio | baseline p99 | techcommit p99 | "
+        "baseline req/s | techcommit req/s | errors |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        b, t = row["baseline"], row["techcommit"]
+        assert isinstance(b, dict) and isinstance(t, dict)
+        print(
+            f"| {row['command']} | {row['c']} | {b['p50']:.1f} | {t['p50']:.1f} | {t['p50'] / b['p50']:.2f} | "
+            f"{b['p99']:.1f} | {t['p99']:.1f} | {b['rps']:.0f} | {t['rps']:.0f} | {t['errors']:.0f} |"
+        )
+    print(f"\n`serve` resident memory: {idle:.0f} MB idle, {peak:.0f} MB at most under this load\n")
+
+
+def print_fanout(kind: str, r: dict[str, float]) -> None:
+    print(f"## Quarterly fan-out ({kind}): {r['messages']:.0f} owners, 50 chat.postMessage/s allowed\n")
+    print("| seconds | lower bound | ratio | 429s | duplicates | losses | failed | sent by a second pass |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {r['seconds']:.1f} | {r['bound']:.1f} | {r['ratio']:.2f} | {r['429s']:.0f} | {r['duplicates']:.0f} | "
+        f"{r['losses']:.0f} | {r['failed']:.0f} | {r['second_pass_sent']:.0f} |\n"
+    )
+
+
+def print_growth(kind: str, results: dict[int, dict[str, float]]) -> None:
+    names = [k for k in next(iter(results.values())) if k not in ("rows per person", "build s")]
+    print(f"## Data growth ({kind}) — median ms per call for one person / one report\n")
+    print("| CPD rows | rows/person | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for size, r in results.items():
+        print(f"| {size:,} | {r['rows per person']:.0f} | " + " | ".join(f"{r[n]:.1f}" for n in names) + " |")
+    print()
+
+
+if __name__ == "__main__":
+    main()

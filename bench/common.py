@@ -1,0 +1,133 @@
+"""What the benchmarks share: processes, signed requests, percentiles, resident memory."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TECHCOMMIT = str(Path(sys.executable).with_name("techcommit"))
+TOKEN = "xoxb-bench-token"
+SECRET = "bench-signing-secret-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_of_tree(pid: int) -> float:
+    """Resident memory of a process and its children (pre-forked workers), in MB."""
+    total = rss_mb(pid)
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        for child in children.read_text().split():
+            total += rss_mb(int(child))
+    return total
+
+
+def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> float:
+    """Seconds until GET /healthz answers 200."""
+    started = time.monotonic()
+    host, port = base.removeprefix("http://").split(":")
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection(host, int(port), timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return time.monotonic() - started
+        except OSError:
+            time.sleep(0.02)
+    raise TimeoutError("server did not become healthy")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class SignedCommand:
+    """A slash command body with a valid v0 signature, ready to POST."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+def signed_command(command: str, text: str, *, user: str, response_url: str) -> SignedCommand:
+    fields = {
+        "token": "x",
+        "team_id": "T0BENCH",
+        "team_domain": "bench",
+        "channel_id": "C0BENCH",
+        "channel_name": "bench",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0BENCH",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{time.time():.0f}.{uuid.uuid4().hex}",
+    }
+    body = urllib.parse.urlencode(fields).encode()
+    timestamp = str(int(time.time()))
+    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return SignedCommand(
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature,
+        },
+    )
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(values, 50) * 1000,
+        "p99": percentile(values, 99) * 1000,
+        "mean": statistics.fmean(values) * 1000 if values else float("nan"),
+    }

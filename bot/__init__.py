@@ -1,0 +1,1 @@
+"""The running program: settings, the CLI, the composition root and one adapter per surface."""

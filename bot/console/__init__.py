@@ -1,0 +1,1 @@
+"""The terminal surface: every command without Slack (replies as text, buttons by number)."""

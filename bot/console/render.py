@@ -1,0 +1,51 @@
+"""Neutral views → plain text for a terminal."""
+
+from __future__ import annotations
+
+import re
+
+from handlers import ui
+
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
+_BARE_LINK = re.compile(r"<(https?://[^>|]+)>")
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
+
+
+def markup_to_text(markup: str) -> str:
+    """Turn chat markup into readable terminal text."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", markup)
+    text = _BARE_LINK.sub(r"\1", text)
+    text = _MENTION.sub(r"@\1", text)
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render_reply(reply: ui.Reply, buttons: list[ui.Button]) -> str:
+    """The reply as text; its buttons are appended to `buttons` and shown by number."""
+    lines: list[str] = []
+    for block in reply.blocks:
+        match block:
+            case ui.Header(text=text):
+                lines.append(f"== {text} ==")
+            case ui.Text(text=text, button=button):
+                body = markup_to_text(text)
+                if button:
+                    buttons.append(button)
+                    body += f"  [{len(buttons)}] {button.label}"
+                lines.append(body)
+            case ui.Fields(items=items):
+                lines.extend("  " + markup_to_text(item).replace("\n", ": ", 1).replace("\n", " ") for item in items)
+            case ui.Context(text=text):
+                lines.extend("  " + line for line in markup_to_text(text).splitlines())
+            case ui.Divider():
+                lines.append("─" * 40)
+            case ui.Buttons(buttons=row):
+                labels = []
+                for button in row:
+                    buttons.append(button)
+                    labels.append(f"[{len(buttons)}] {button.label}")
+                lines.append("  ".join(labels))
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""Settings from the environment and an optional `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from handlers.calendar import check_calendar
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    teams_app_id: str = ""
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str = ""
+    teams_allow_anonymous: bool = False
+    database_url: str = "sqlite:///techcommit.db"
+    timezone: str = "Europe/London"
+    plan_year_start_month: int = Field(default=11, ge=1, le=12)
+    cpd_year_start_month: int = Field(default=1, ge=1, le=12)
+    cpd_annual_target_hours: float = Field(default=30, gt=0, le=2000)
+    admin_user_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    plan_report_channel: str = ""
+    event_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    plan_followup_days: int = Field(default=14, ge=1, le=80)
+    public_holidays: str = "GB-ENG"
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: int = Field(default=60, ge=5, le=3600)
+    # operations
+    port: int = Field(default=3000, ge=1, le=65535)
+    http_threads: int = Field(default=16, ge=1, le=256)
+    web_workers: int = Field(default=1, ge=1, le=64)
+    listener_threads: int = Field(default=32, ge=1, le=512)
+    log_level: str = "INFO"
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (try Europe/London)") from None
+        return value
+
+    @field_validator("public_holidays")
+    @classmethod
+    def _known_calendar(cls, value: str) -> str:
+        return check_calendar(value.strip())
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Teams is served when an app id is configured, or anonymous use is allowed for local testing."""
+        return bool(self.teams_app_id) or self.teams_allow_anonymous
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.secret("slack_bot_token"))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming the first of `names` that is not set."""
+        for name in names:
+            value = getattr(self, name)
+            secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if not secret:
+                raise ConfigError(f"{name.upper()} is not set: put it in the environment or in .env (see .env.example)")
+
+    def secret(self, name: str) -> str:
+        """The value of a secret setting (after `require`)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else ""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one ConfigError line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors())
+        raise ConfigError(f"bad setting — {problems}") from None

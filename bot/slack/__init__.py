@@ -1,0 +1,1 @@
+"""The Slack surface: Bolt app factory, listeners, Block Kit renderer and delivery."""

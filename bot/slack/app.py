@@ -1,0 +1,86 @@
+"""The Bolt app factory: built on demand from settings and dependencies, never at import time."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.composition import Deps
+from bot.slack.deliver import Deliverer
+from bot.slack.dms import DmChannels
+from bot.slack.home import HomeTabs
+from bot.slack.listeners import register
+from bot.slack.notifier import SlackNotifier
+
+
+def web_client(deps: Deps) -> WebClient:
+    """A Web API client for SLACK_API_URL that retries rate limits, server errors and dropped connections."""
+    client = WebClient(
+        token=deps.settings.secret("slack_bot_token"),
+        base_url=deps.settings.slack_api_url,
+        timeout=15,
+        logger=logging.getLogger("techcommit.slack.web"),
+    )
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    # slack-sdk installs a connection-error handler by default; make sure there is one.
+    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(ConnectionErrorRetryHandler())
+    return client
+
+
+FILE_THREADS = 4  # exports (PDF, CSV, calendar files) made and uploaded at once
+
+
+def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Executor | None = None) -> App:
+    """Build the Bolt app with its listeners; tokens and URL come from the settings.
+
+    Over HTTP every request must carry a valid signature; Socket Mode has no signatures.
+    """
+    deps.settings.require("slack_bot_token", *(() if socket_mode else ("slack_signing_secret",)))
+    client = web_client(deps)
+    app = App(
+        client=client,
+        signing_secret=deps.settings.secret("slack_signing_secret") or None,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="listener"),
+        logger=logging.getLogger("techcommit.bolt"),
+    )
+    dms = DmChannels(deps.uow, deps.clock)
+    homes = HomeTabs(client, deps.dispatcher)
+    reads = ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="reads")
+    writes = ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="writes")
+    files = ThreadPoolExecutor(max_workers=FILE_THREADS, thread_name_prefix="files")
+    deliverer = Deliverer(client, dms, deps.dispatcher.republish, files)
+    register(app, deps.dispatcher, deliverer, homes, reads, writes)
+    deps.notifiers.add("slack", SlackNotifier(client, dms))
+    deps.republishers.append(deliverer.republish)
+    deps.start_sending()
+    deps.dispatcher.on_commit(homes.changed)
+    deps.closers += [
+        homes.close,
+        lambda: files.shutdown(wait=True),
+        lambda: writes.shutdown(wait=True),
+        lambda: reads.shutdown(wait=True),
+    ]
+    return app
+
+
+def connect_slack_sender(deps: Deps) -> None:
+    """Let the outbox send to Slack (for processes that serve no Slack requests, like `reminders run`)."""
+    client = web_client(deps)
+    deps.notifiers.add("slack", SlackNotifier(client, DmChannels(deps.uow, deps.clock)))

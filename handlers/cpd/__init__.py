@@ -1,0 +1,1 @@
+"""CPD logging: `/cpd` and its buttons and form."""

@@ -1,0 +1,115 @@
+"""`/cpd export`: the person's record as CSV (for spreadsheets) or a PDF CPD record."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from handlers import formatting as fmt
+from handlers import ui
+from handlers.cpd.kinds import ActivityType
+from handlers.cpd.periods import Period
+from handlers.cpd.standards import StandardCheck
+from storage.models import CpdEntry
+
+CSV_COLUMNS = (
+    "id",
+    "date",
+    "hours",
+    "minutes",
+    "type",
+    "title",
+    "what I learned",
+    "how it helps",
+    "tags",
+    "evidence link",
+    "logged at",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Neutralise text a spreadsheet would run as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def export_csv(entries: Sequence[CpdEntry]) -> bytes:
+    """One header row, then one row per entry; UTF-8 with a BOM so spreadsheets read accents."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        writer.writerow(
+            [
+                e.id,
+                e.occurred_on.isoformat(),
+                f"{e.minutes / 60:.2f}",
+                e.minutes,
+                _kind(e.activity_type),
+                _cell(e.title),
+                _cell(e.reflection),
+                _cell(e.benefit),
+                " ".join(f"#{t.tag}" for t in e.tags),
+                _cell(e.evidence_url),
+                e.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _kind(value: str) -> str:
+    try:
+        return ActivityType(value).label
+    except ValueError:
+        return value
+
+
+def export_pdf(
+    entries: Sequence[CpdEntry],
+    *,
+    person: str,
+    period: Period,
+    checks: Sequence[StandardCheck],
+    generated: datetime,
+    today: date,
+) -> bytes:
+    """A CPD record fit to hand to a registration body: totals, standards, entries by type."""
+    from handlers.cpd.pdf import CpdRecordPdf  # reportlab is heavy: load it only when a PDF is asked for
+
+    doc = CpdRecordPdf(title=f"CPD record — {person}")
+    total = sum(e.minutes for e in entries)
+    doc.heading(f"CPD record — {person}")
+    doc.line(
+        f"Period: {period.label}. {fmt.plural(len(entries), 'activity', 'activities')}, "
+        f"{fmt.hours(total)} in all. Generated {generated:%d %b %Y %H:%M} UTC."
+    )
+    by_kind = {t: [e for e in entries if e.activity_type == t.value] for t in ActivityType}
+    doc.table(
+        [("Kind of activity", "Entries", "Hours")]
+        + [(t.label, str(len(rows)), fmt.hours(sum(e.minutes for e in rows))) for t, rows in by_kind.items()]
+    )
+    if checks:
+        doc.subheading("Science Council CPD standards — check of this record")
+        for check in checks:
+            mark = "Met" if check.met else "Not yet"
+            doc.line(f"{check.number}. {check.name}: {mark} — {ui.plain(check.detail)}", bold=not check.met)
+            if check.next_step:
+                doc.line(f"Gap: {ui.plain(check.next_step)}", indent=True)
+    for kind, rows in by_kind.items():
+        if not rows:
+            continue
+        doc.subheading(f"{kind.label} ({fmt.hours(sum(e.minutes for e in rows))})")
+        for e in rows:
+            doc.entry(
+                heading=f"{fmt.day(e.occurred_on)} · {fmt.duration(e.minutes)} · {e.title}  [#{e.id}]",
+                learned=e.reflection or "(no reflection recorded)",
+                benefit=e.benefit or "(no benefit recorded)",
+                tags=" ".join(f"#{t.tag}" for t in e.tags),
+                evidence=e.evidence_url,
+                flagged=not e.reflection or not e.benefit,
+            )
+    if not entries:
+        doc.line("No CPD activities are recorded in this period.")
+    return doc.build()

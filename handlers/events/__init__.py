@@ -1,0 +1,1 @@
+"""Tech Net events: `/event`, announcements with RSVP buttons, waitlists, reminders and CPD credit."""

@@ -1,0 +1,184 @@
+"""Parsers for the kinds of token people type: one parser per kind, each raising UserError."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from handlers.errors import UserError
+from handlers.ui import escape
+
+MAX_MINUTES = 200 * 60
+EARLIEST_DATE = date(1970, 1, 1)
+MAX_TAG_LENGTH = 40
+
+_DURATION = re.compile(
+    r"""^(?:
+        (?P<hours>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:h|hr|hrs|hour|hours)
+        (?:\s*(?P<hmins>\d{1,4})\s*(?:m|min|mins|minute|minutes)?)?
+      | (?P<mins>\d{1,5})\s*(?:m|min|mins|minute|minutes)
+    )$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_TAG = re.compile(r"^[^\W_][\w-]*$")
+_SLACK_CHANNEL = re.compile(r"^<#[A-Z0-9]+\|([^>]*)>$")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,40})(?:\|[^>]*)?>$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,40}$")
+_AAD_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_PLATFORM_PERSON = re.compile(r"^(slack|teams):(.+)$", re.IGNORECASE)
+_ENTRY_ID = re.compile(r"^#?(\d{1,12})$")
+
+DURATION_EXAMPLE = "`2h`, `1.5h`, `90m` or `1h30m`"
+DATE_EXAMPLE = "`2026-11-20`, `20/11/2026`, `today` or `yesterday`"
+
+
+def tokenise(text: str) -> list[str]:
+    """Split command text into words (any whitespace, control characters dropped)."""
+    cleaned = "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in text)
+    return cleaned.split()
+
+
+def parse_duration(text: str) -> int:
+    """Read a duration like `2h`, `1.5h`, `90m`, `1h30m` as whole minutes (1 min to 200 h)."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise UserError(f"I couldn't read `{quote_typed(text)}` as a duration.", example=DURATION_EXAMPLE)
+    if match["mins"] is not None:
+        minutes = int(match["mins"])
+    else:
+        hours = float(match["hours"].replace(",", "."))
+        minutes = round(hours * 60) + int(match["hmins"] or 0)
+    if minutes < 1:
+        raise UserError("A CPD activity must last at least one minute.", example=DURATION_EXAMPLE)
+    if minutes > MAX_MINUTES:
+        raise UserError("That's more than 200 hours — log long courses as several entries.", example=DURATION_EXAMPLE)
+    return minutes
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """Read `YYYY-MM-DD`, `DD/MM/YYYY`, `today` or `yesterday`; not in the future."""
+    return check_past_date(read_date(text, today=today), today=today)
+
+
+def read_date(text: str, *, today: date) -> date:
+    """Read `YYYY-MM-DD`, `DD/MM/YYYY`, `today`, `yesterday` or `tomorrow`, past or future."""
+    word = text.strip().lower()
+    if word == "today":
+        return today
+    if word == "yesterday":
+        return today - timedelta(days=1)
+    if word == "tomorrow":
+        return today + timedelta(days=1)
+    if iso := _ISO_DATE.match(word):
+        year, month, day = (int(g) for g in iso.groups())
+    elif uk := _UK_DATE.match(word):
+        day, month, year = (int(g) for g in uk.groups())
+    else:
+        raise UserError(f"I couldn't read `{quote_typed(text)}` as a date.", example=DATE_EXAMPLE)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise UserError(f"`{quote_typed(text)}` is not a real date.", example=DATE_EXAMPLE) from None
+
+
+def check_past_date(value: date, *, today: date) -> date:
+    """Refuse dates in the future or implausibly long ago."""
+    if value > today:
+        raise UserError(f"{value:%d %b %Y} is in the future — log CPD once it has happened.", example=DATE_EXAMPLE)
+    if value < EARLIEST_DATE:
+        raise UserError("That date is before 1970.", example=DATE_EXAMPLE)
+    return value
+
+
+def parse_tag(token: str) -> str:
+    """Read one `#tag` (letters, digits, `-`, `_`) as its lower-case name."""
+    token = token.strip()
+    if channel := _SLACK_CHANNEL.match(token):  # Slack turned `#name` into a channel link
+        token = "#" + channel.group(1)
+    name = token[1:] if token.startswith("#") else token
+    name = name.lower()
+    if not name or len(name) > MAX_TAG_LENGTH or not _TAG.match(name):
+        raise UserError(
+            f"`{quote_typed(token)}` isn't a tag I can use: tags are one word of letters, digits, "
+            f"`-` or `_`, up to {MAX_TAG_LENGTH} characters.",
+            example="`#soldering #career-development`",
+        )
+    return name
+
+
+def is_tag_token(token: str) -> bool:
+    """Tell whether a word is meant as a tag."""
+    return token.startswith("#") or bool(_SLACK_CHANNEL.match(token))
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    """Read space- or comma-separated tags (the `#` is optional), without duplicates."""
+    seen: dict[str, None] = {}
+    for token in tokenise(text.replace(",", " ")):
+        seen[parse_tag(token)] = None
+    return tuple(seen)
+
+
+def parse_mention(text: str) -> str:
+    """Read a person as `<@U123|name>`, `<@U123>`, `U123` (Slack) or a Teams (Entra ID) object id."""
+    token = text.strip()
+    if match := _MENTION.match(token):
+        return match.group(1)
+    if _USER_ID.match(token):
+        return token
+    if _AAD_ID.match(token):
+        return token.lower()
+    raise UserError(
+        f"`{quote_typed(text)}` isn't a person I recognise — mention them with @.", example="`@alice` or `U0123ABCD`"
+    )
+
+
+def parse_person(text: str, *, default_platform: str) -> tuple[str, str]:
+    """Read `slack:U123`, `teams:<object id>` or a bare id/mention on the default platform."""
+    match = _PLATFORM_PERSON.match(text.strip())
+    if match:
+        platform, rest = match.group(1).lower(), match.group(2)
+        user_id = parse_mention(rest)
+        if (platform == "teams") != bool(_AAD_ID.match(user_id)):
+            raise UserError(
+                f"`{quote_typed(text)}` isn't a {platform.capitalize()} user id.",
+                example="`slack:U0123ABCD` or `teams:1f0c…` (the person's Entra object id)",
+            )
+        return platform, user_id
+    user_id = parse_mention(text)
+    return ("teams" if _AAD_ID.match(user_id) else default_platform), user_id
+
+
+def parse_entry_id(text: str, *, noun: str = "entry") -> int:
+    """Read an id like `12` or `#12`."""
+    match = _ENTRY_ID.match(text.strip())
+    if not match:
+        raise UserError(f"`{quote_typed(text)}` isn't an {noun} id; ids are numbers.", example="`12`")
+    return int(match.group(1))
+
+
+def parse_url(text: str) -> str:
+    """Accept an http(s) link, or the empty string."""
+    value = text.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise UserError(
+            "Evidence must be a web link starting with http:// or https://.",
+            example="`https://example.org/certificate.pdf`",
+        )
+    if len(value) > 2000:
+        raise UserError("That link is longer than 2,000 characters.")
+    return value
+
+
+def quote_typed(text: str, limit: int = 40) -> str:
+    """Quote typed text back safely inside backticks."""
+    text = " ".join(text.split()).replace("`", "'")
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text)

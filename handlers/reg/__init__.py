@@ -1,0 +1,1 @@
+"""Professional registration journeys: `/reg`."""

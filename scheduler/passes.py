@@ -1,0 +1,57 @@
+"""One scheduler pass at a time T: queue what is due, then send what is pending (the CLI runs the same)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from handlers.clock import Clock
+from handlers.context import Policy
+from scheduler.due import plan_messages_due
+from scheduler.event_due import event_messages_due
+from scheduler.sender import Notifier, SendResult, send_pending
+from storage import interactions, outbox
+from storage.outbox import Outgoing
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+INTERACTION_MEMORY = timedelta(days=2)
+
+
+@dataclass
+class PassResult:
+    queued: list[str] = field(default_factory=list)
+    sending: SendResult = field(default_factory=SendResult)
+
+
+def all_due(unit: UnitOfWork, *, now: datetime, policy: Policy, report_channel: str) -> list[Outgoing]:
+    """Every kind of scheduled message due at `now`."""
+    return [
+        *plan_messages_due(unit, now=now, policy=policy, report_channel=report_channel),
+        *event_messages_due(unit, now=now, policy=policy),
+    ]
+
+
+def due_now(*, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, report_channel: str) -> list[Outgoing]:
+    """What is due at the clock's time and not queued yet (writes nothing: `--dry-run`)."""
+    with uow(write=False) as unit:
+        due = all_due(unit, now=clock.now(), policy=policy, report_channel=report_channel)
+        return [message for message in due if not outbox.exists(unit, key=message.key)]
+
+
+def enqueue_due(*, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, report_channel: str) -> list[str]:
+    """Queue every message due at the clock's time; a key queued before (by any process) is skipped."""
+    with uow(write=True) as unit:
+        now = clock.now()
+        due = all_due(unit, now=now, policy=policy, report_channel=report_channel)
+        queued = [m.key for m in due if outbox.enqueue(unit, message=m, now=now)]
+        interactions.forget_interactions_before(unit, cutoff=now - INTERACTION_MEMORY)
+        unit.commit()
+    return queued
+
+
+def run_pass(
+    *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, notifier: Notifier, report_channel: str
+) -> PassResult:
+    """Queue what is due, then send everything pending."""
+    queued = enqueue_due(uow=uow, clock=clock, policy=policy, report_channel=report_channel)
+    return PassResult(queued=queued, sending=send_pending(uow=uow, notifier=notifier, clock=clock, policy=policy))

@@ -1,0 +1,127 @@
+"""Drain the outbox: claim due rows, render each, send it once, record what happened."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from handlers import ui
+from handlers.clock import Clock
+from handlers.context import Policy
+from handlers.deliveries import Stale, render_delivery
+from storage import outbox
+from storage.models import Delivery
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger("techcommit.scheduler")
+
+BATCH = 50
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30))
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    channel: str
+    ts: str | None
+
+
+class DeliveryFailed(Exception):
+    """The platform did not take the message; `permanent` failures are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
+        """Post the message to a person (their DM) or a channel."""
+        ...
+
+
+@dataclass
+class SendResult:
+    sent: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def send_pending(*, uow: UnitOfWorkFactory, notifier: Notifier, clock: Clock, policy: Policy) -> SendResult:
+    """Send everything due in the outbox, batch by batch, until nothing is left to claim."""
+    result = SendResult()
+    while True:
+        with uow(write=True) as unit:
+            interrupted = outbox.fail_interrupted(unit, now=clock.now())
+            rows = outbox.claim_due(unit, now=clock.now(), limit=BATCH, lease=LEASE)
+            unit.commit()
+        if interrupted:
+            log.warning("deliveries interrupted mid-send marked failed count=%d", interrupted)
+        if not rows:
+            return result
+        for row in rows:
+            _send_one(row, uow=uow, notifier=notifier, clock=clock, policy=policy, result=result)
+
+
+def _send_one(
+    row: Delivery, *, uow: UnitOfWorkFactory, notifier: Notifier, clock: Clock, policy: Policy, result: SendResult
+) -> None:
+    try:
+        with uow(write=False) as unit:
+            reply = render_delivery(
+                unit,
+                kind=row.kind,
+                params=row.params,
+                platform=row.platform,
+                recipient=row.recipient,
+                now=clock.now(),
+                policy=policy,
+            )
+    except Stale as why:
+        with uow(write=True) as unit:
+            outbox.mark_skipped(unit, delivery_id=row.id, reason=str(why))
+            unit.commit()
+        result.skipped.append(row.key)
+        return
+    with uow(write=True) as unit:
+        mine = outbox.mark_sending(unit, delivery_id=row.id, now=clock.now(), lease=LEASE)
+        unit.commit()
+    if not mine:
+        return
+    try:
+        sent = notifier.send(platform=row.platform, recipient=row.recipient, to_channel=row.to_channel, reply=reply)
+    except Exception as exc:
+        _record_failure(row, exc, uow=uow, clock=clock, result=result)
+        return
+    with uow(write=True) as unit:
+        outbox.mark_sent(unit, delivery_id=row.id, now=clock.now(), channel=sent.channel, ts=sent.ts)
+        unit.commit()
+    log.info("delivery sent key=%s", row.key)
+    result.sent.append(row.key)
+
+
+def _record_failure(row: Delivery, exc: Exception, *, uow: UnitOfWorkFactory, clock: Clock, result: SendResult) -> None:
+    attempts = row.attempts + 1
+    permanent = isinstance(exc, DeliveryFailed) and exc.permanent
+    error = f"{type(exc).__name__}: {exc}"
+    with uow(write=True) as unit:
+        if permanent or attempts >= MAX_ATTEMPTS:
+            outbox.mark_failed(unit, delivery_id=row.id, error=error)
+            result.failed.append(row.key)
+            log.error("delivery failed key=%s attempts=%d error=%r", row.key, attempts, error)
+        else:
+            retry_at = clock.now() + BACKOFF[min(attempts, len(BACKOFF)) - 1]
+            outbox.mark_retry(unit, delivery_id=row.id, error=error, at=retry_at)
+            result.retrying.append(row.key)
+            log.warning(
+                "delivery will be retried key=%s attempts=%d at=%s error=%r",
+                row.key,
+                attempts,
+                retry_at.isoformat(),
+                error,
+            )
+        unit.commit()

@@ -1,0 +1,4 @@
+"""What is remembered: typed models, repositories, the unit of work and migrations.
+
+Nothing in this package imports from the rest of techcommit.
+"""

@@ -1,0 +1,188 @@
+"""Plan actions, the quarters they are due in, owners and status history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from storage.models import PlanAction, PlanActionQuarter, PlanStatusUpdate
+from storage.uow import UnitOfWork
+
+Owner = tuple[str, str]  # (platform, user id)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """An action as an import file describes it."""
+
+    ref: str
+    plan_year_number: int
+    title: str
+    quarters: tuple[tuple[int, int], ...]  # (plan year, quarter number)
+    pillar: str | None = None
+    owner: Owner | None = None
+
+
+def upsert_action(
+    uow: UnitOfWork, *, spec: ActionSpec, explicit_pillar: bool, now: datetime
+) -> tuple[PlanAction, bool]:
+    """Create the action or update its title and quarters; owners and history are kept.
+
+    An owner from the file is set only on an action that has none; a pillar is replaced only
+    when the file states one (`explicit_pillar`), otherwise filled in when missing.
+    """
+    action = get_action(uow, ref=spec.ref)
+    created = action is None
+    if action is None:
+        action = PlanAction(ref=spec.ref, created_at=now)
+        uow.session.add(action)
+    action.plan_year_number = spec.plan_year_number
+    action.title = spec.title
+    action.updated_at = now
+    if spec.pillar and (explicit_pillar or action.pillar is None):
+        action.pillar = spec.pillar
+    if spec.owner and action.owner_user_id is None:
+        action.owner_platform, action.owner_user_id = spec.owner
+    current = {(q.plan_year, q.quarter): q for q in action.quarters}
+    action.quarters = [
+        current.get(key) or PlanActionQuarter(plan_year=key[0], quarter=key[1]) for key in sorted(set(spec.quarters))
+    ]
+    uow.session.flush()
+    return action, created
+
+
+def get_action(uow: UnitOfWork, *, ref: str) -> PlanAction | None:
+    """The action with this ref (case-insensitive), if any."""
+    return uow.session.scalars(select(PlanAction).where(func.upper(PlanAction.ref) == ref.upper())).one_or_none()
+
+
+def all_actions(uow: UnitOfWork) -> list[PlanAction]:
+    """Every action, in plan order."""
+    return list(uow.session.scalars(select(PlanAction).order_by(PlanAction.plan_year_number, PlanAction.id)))
+
+
+def count_actions(uow: UnitOfWork) -> int:
+    return int(uow.session.scalar(select(func.count()).select_from(PlanAction)) or 0)
+
+
+def actions_due(uow: UnitOfWork, *, plan_year: int, quarter: int, owner: Owner | None = None) -> list[PlanAction]:
+    """Actions due in the quarter (of one owner, if given), in plan order."""
+    stmt = (
+        select(PlanAction)
+        .join(PlanActionQuarter)
+        .where(PlanActionQuarter.plan_year == plan_year, PlanActionQuarter.quarter == quarter)
+        .order_by(PlanAction.plan_year_number, PlanAction.id)
+    )
+    if owner is not None:
+        stmt = stmt.where(PlanAction.owner_platform == owner[0], PlanAction.owner_user_id == owner[1])
+    return list(uow.session.scalars(stmt))
+
+
+def owners_due(uow: UnitOfWork, *, plan_year: int, quarter: int) -> list[Owner]:
+    """Everyone who owns at least one action due in the quarter."""
+    stmt = (
+        select(PlanAction.owner_platform, PlanAction.owner_user_id)
+        .join(PlanActionQuarter)
+        .where(
+            PlanActionQuarter.plan_year == plan_year,
+            PlanActionQuarter.quarter == quarter,
+            PlanAction.owner_user_id.is_not(None),
+        )
+        .distinct()
+        .order_by(PlanAction.owner_platform, PlanAction.owner_user_id)
+    )
+    return [(str(platform), str(user)) for platform, user in uow.session.execute(stmt)]
+
+
+def actions_owned_by(uow: UnitOfWork, *, owner: Owner) -> list[PlanAction]:
+    stmt = (
+        select(PlanAction)
+        .where(PlanAction.owner_platform == owner[0], PlanAction.owner_user_id == owner[1])
+        .order_by(PlanAction.plan_year_number, PlanAction.id)
+    )
+    return list(uow.session.scalars(stmt))
+
+
+def unassigned_actions(uow: UnitOfWork) -> list[PlanAction]:
+    stmt = (
+        select(PlanAction)
+        .where(PlanAction.owner_user_id.is_(None))
+        .order_by(PlanAction.plan_year_number, PlanAction.id)
+    )
+    return list(uow.session.scalars(stmt))
+
+
+def assign(uow: UnitOfWork, *, action: PlanAction, owner: Owner | None, now: datetime) -> None:
+    """Give the action to an owner (None: unassign)."""
+    action.owner_platform, action.owner_user_id = owner if owner else (None, None)
+    action.updated_at = now
+    uow.session.flush()
+
+
+def unassign_all_of(uow: UnitOfWork, *, owner: Owner, now: datetime) -> int:
+    """Unassign every action of an owner (when they leave); return how many."""
+    actions = actions_owned_by(uow, owner=owner)
+    for action in actions:
+        assign(uow, action=action, owner=None, now=now)
+    return len(actions)
+
+
+def add_status(
+    uow: UnitOfWork,
+    *,
+    action: PlanAction,
+    plan_year: int,
+    quarter: int,
+    status: str,
+    note: str,
+    by: Owner,
+    now: datetime,
+) -> PlanStatusUpdate:
+    """Record a status for the action in a quarter."""
+    update = PlanStatusUpdate(
+        action_id=action.id,
+        plan_year=plan_year,
+        quarter=quarter,
+        status=status,
+        note=note,
+        by_platform=by[0],
+        by_user_id=by[1],
+        created_at=now,
+    )
+    uow.session.add(update)
+    uow.session.flush()
+    return update
+
+
+def latest_statuses(
+    uow: UnitOfWork, *, action_ids: Iterable[int], plan_year: int, quarter: int
+) -> dict[int, PlanStatusUpdate]:
+    """The newest update of each action in the quarter (actions without one are absent)."""
+    ids = list(action_ids)
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(PlanStatusUpdate.id))
+        .where(
+            PlanStatusUpdate.action_id.in_(ids),
+            PlanStatusUpdate.plan_year == plan_year,
+            PlanStatusUpdate.quarter == quarter,
+        )
+        .group_by(PlanStatusUpdate.action_id)
+    )
+    rows = uow.session.scalars(select(PlanStatusUpdate).where(PlanStatusUpdate.id.in_(newest)))
+    return {row.action_id: row for row in rows}
+
+
+def history(uow: UnitOfWork, *, action: PlanAction, limit: int = 20) -> Sequence[PlanStatusUpdate]:
+    """The action's updates, newest first."""
+    stmt = (
+        select(PlanStatusUpdate)
+        .where(PlanStatusUpdate.action_id == action.id)
+        .order_by(PlanStatusUpdate.id.desc())
+        .limit(limit)
+    )
+    return list(uow.session.scalars(stmt))

@@ -1,0 +1,28 @@
+"""Small SQL helpers that differ by dialect, written once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Insert, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_if_absent(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """Insert a row unless its key is taken; tell whether this call inserted it.
+
+    Uses INSERT ... ON CONFLICT DO NOTHING, which both SQLite and PostgreSQL understand, so a
+    concurrent duplicate waits for the first writer and then does nothing instead of failing.
+    """
+    dialect = session.get_bind().dialect.name
+    stmt: Insert
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases reach here
+        raise NotImplementedError(f"unsupported database: {dialect}")
+    # RETURNING, not rowcount: drivers disagree on rowcount for a skipped conflicting row.
+    result = session.execute(stmt.returning(*table.primary_key.columns))
+    return result.first() is not None

@@ -1,0 +1,93 @@
+"""End-to-end fixtures: the real Bolt app behind the real waitress server, a fake Slack Web API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.composition import Deps, build
+from bot.logs import ScrubbingFormatter
+from bot.settings import load_settings
+from bot.slack.app import create_app
+from bot.slack.server import BackgroundServer, make_wsgi
+from handlers.clock import FixedClock
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackclient import SignedClient
+
+TOKEN = "xoxb-0000-test-token"
+SECRET = "8f14e45fceea167a5a36dedd4bea2543"
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A fake Slack Web API; every call the bot made must have been valid."""
+    with FakeSlack(token=TOKEN) as fake:
+        yield fake
+        assert fake.problems == [], fake.describe()
+
+
+@pytest.fixture
+def deps(engine: Engine, clock: FixedClock, fake_slack: FakeSlack) -> Deps:
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.api_url,
+        admin_user_ids="UADMIN",
+        listener_threads=8,
+    )
+    return build(settings, clock=clock, engine=engine)
+
+
+@pytest.fixture
+def server(deps: Deps) -> Iterator[BackgroundServer]:
+    listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")
+    wsgi = make_wsgi(create_app(deps, listener_executor=listeners), database_ok=deps.database_ok)
+    with BackgroundServer(wsgi, threads=8) as running:
+        yield running
+    listeners.shutdown(wait=True)  # let work acknowledged during the test finish before the fake stops
+    deps.close()
+
+
+@pytest.fixture
+def slack(server: BackgroundServer, fake_slack: FakeSlack) -> SignedClient:
+    """Plays Slack: sends signed slash commands, clicks and submissions to the bot."""
+    return SignedClient(server.url, SECRET, fake_slack)
+
+
+def slack_escaped(text: str) -> str:
+    """Command text as Slack sends it: `&`, `<` and `>` typed by the person arrive escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def secrets_never_logged() -> Iterator[None]:
+    """Every log line of every end-to-end test, at DEBUG and as production formats it, is free of secrets."""
+    collect = _Collect()
+    loggers = [logging.getLogger(name) for name in ("", "slack_sdk", "slack_bolt", "techcommit", "waitress")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers[1:]:
+        logger.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(collect)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeHandler(collect)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+    formatter = ScrubbingFormatter([TOKEN, SECRET])
+    leaked = [line for line in (formatter.format(r) for r in collect.records) if TOKEN in line or SECRET in line]
+    assert leaked == []

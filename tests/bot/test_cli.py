@@ -1,0 +1,244 @@
+"""The `techcommit` command as an operator runs it: real processes, real ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from storage.models import CpdEntry
+from tests.bot.conftest import SECRET, TOKEN
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackclient import SignedClient
+
+TECHCOMMIT = str(Path(sys.executable).with_name("techcommit"))
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TECHCOMMIT, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    env.update(settings)
+    return env
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_db_upgrade_on_a_new_database(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
+    first = run(["db", "upgrade"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "was empty" in first.stdout
+    second = run(["db", "upgrade"], env, tmp_path)
+    assert "was already" in second.stdout
+    assert run(["db", "status"], env, tmp_path).stdout.startswith("up to date")
+
+
+def test_serve_names_a_missing_setting_in_one_line(tmp_path: Path) -> None:
+    result = run(["serve"], clean_env(SLACK_BOT_TOKEN=TOKEN, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+
+
+def test_a_bad_setting_is_one_line(tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], clean_env(TIMEZONE="Mars/Olympus_Mons"), tmp_path)
+    assert result.returncode == 2
+    assert "TIMEZONE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_out_of_date_schema(tmp_path: Path) -> None:
+    env = clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    result = run(["serve", "--port", str(free_port())], env, tmp_path)
+    assert result.returncode == 2
+    assert "techcommit db upgrade" in result.stderr
+
+
+def test_roles(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}", ADMIN_USER_IDS="UBOSS")
+    run(["db", "upgrade"], env, tmp_path)
+    assert (
+        run(["roles", "grant", "organiser", "<@U9ABC|bob>"], env, tmp_path).stdout.strip()
+        == "organiser granted to U9ABC"
+    )
+    assert "no change" in run(["roles", "grant", "organiser", "U9ABC"], env, tmp_path).stdout
+    listed = run(["roles", "list"], env, tmp_path).stdout
+    assert "UBOSS" in listed
+    assert "organiser  U9ABC" in listed
+    assert run(["roles", "grant", "king", "U9ABC"], env, tmp_path).returncode == 2
+    assert (
+        run(["roles", "revoke", "organiser", "U9ABC"], env, tmp_path).stdout.strip() == "organiser revoked from U9ABC"
+    )
+
+
+@pytest.fixture
+def served(engine: Engine, tmp_path: Path) -> Iterator[tuple[str, FakeSlack]]:
+    """`techcommit serve` in its own process, talking to a fake Slack."""
+    with FakeSlack(token=TOKEN) as fake:
+        port = free_port()
+        env = clean_env(
+            SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url, DATABASE_URL=url_of(engine)
+        )
+        process = subprocess.Popen(
+            [TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(process.communicate()[1]) from None
+                    time.sleep(0.1)
+            yield base, fake
+        finally:
+            process.terminate()
+            _, stderr = process.communicate(timeout=10)
+        assert TOKEN not in stderr
+        assert SECRET not in stderr
+        assert fake.problems == []
+
+
+def test_serve_answers_health_checks_and_slash_commands(served: tuple[str, FakeSlack], engine: Engine) -> None:
+    base, fake = served
+    reply = SignedClient(base, SECRET, fake).command("/cpd", "add 2h Soldering refresher").reply()
+    assert "Soldering refresher" in reply["blocks"][1]["text"]["text"]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(CpdEntry)).scalar_one() == 1
+
+
+def test_demo_console_logs_cpd(tmp_path: Path) -> None:
+    typed = "\n".join(
+        [
+            "/cpd add 2h x",
+            "1",
+            "",
+            "",
+            "",
+            "",
+            "Drag soldering",
+            "Faster repairs for students",
+            "",
+            "",  # Add reflection, 8 fields
+            "/cpd add 0h x",
+            "/cpd export csv",
+            "home",
+            "quit",
+            "",
+        ]
+    )
+    result = run(["demo", "--files", str(tmp_path / "files")], clean_env(), tmp_path, stdin=typed)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "✅ Logged — CPD entry `8`" in out
+    assert "── Edit CPD ──" in out
+    assert "✏️ Updated — CPD entry `8`" in out
+    assert "What I learned: Drag soldering" in out
+    assert "A CPD activity must last at least one minute." in out
+    assert "Saved to" in out
+    [csv_file] = (tmp_path / "files").glob("cpd-record-*.csv")
+    assert "Drag soldering" in csv_file.read_text(encoding="utf-8-sig")
+    assert "My techcommit" in out
+
+
+def test_socket_mode_needs_the_app_token(tmp_path: Path) -> None:
+    result = run(["socket"], clean_env(SLACK_BOT_TOKEN=TOKEN, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN is not set" in result.stderr
+
+
+def test_a_consistent_backup_while_the_server_writes_and_its_restore(
+    served: tuple[str, FakeSlack], engine: Engine, tmp_path: Path
+) -> None:
+    import shutil
+    import sqlite3
+    import threading
+
+    from storage.db import make_engine
+    from storage.schema import schema_problem
+
+    backup = tmp_path / "backup.db"
+    if engine.dialect.name != "sqlite":
+        refused = run(["db", "backup", str(backup)], clean_env(DATABASE_URL=url_of(engine)), tmp_path)
+        assert refused.returncode == 2
+        assert "pg_dump" in refused.stderr
+        return
+    base, fake = served
+    client = SignedClient(base, SECRET, fake)
+    stop, written = threading.Event(), []
+
+    def keep_writing() -> None:
+        while not stop.is_set():
+            client.command("/cpd", f"add 1m Entry {len(written)}").reply(timeout=30)
+            written.append(1)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        fake.wait_for(lambda: len(written) >= 5 or None, timeout=30)
+        result = run(["db", "backup", str(backup)], clean_env(DATABASE_URL=url_of(engine)), tmp_path)
+        fake.wait_for(lambda: len(written) >= 10 or None, timeout=30)
+    finally:
+        stop.set()
+        writer.join(30)
+    assert result.returncode == 0, result.stderr
+    assert "integrity ok" in result.stdout
+    copy = sqlite3.connect(backup)
+    in_copy = copy.execute("SELECT count(*) FROM cpd_entry").fetchone()[0]
+    titles = {row[0] for row in copy.execute("SELECT title FROM cpd_entry")}
+    copy.close()
+    assert 5 <= in_copy < len(written)
+    assert titles == {f"Entry {n}" for n in range(in_copy)}  # a prefix: every committed entry up to a point
+    restored = tmp_path / "restored.db"
+    shutil.copyfile(backup, restored)
+    restored_engine = make_engine(f"sqlite:///{restored}")
+    assert schema_problem(restored_engine) is None
+    with restored_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(CpdEntry)).scalar_one() == in_copy
+    restored_engine.dispose()
+    assert run(["db", "backup", str(backup)], clean_env(DATABASE_URL=url_of(engine)), tmp_path).returncode == 2
+
+
+def test_serve_refuses_a_schema_that_is_behind(tmp_path: Path) -> None:
+    from storage.db import make_engine
+    from storage.schema import upgrade
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, "0003")
+    engine.dispose()
+    env = clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, DATABASE_URL=f"sqlite:///{path}")
+    result = run(["serve", "--port", str(free_port())], env, tmp_path)
+    assert result.returncode == 2
+    assert "behind (0003" in result.stderr
+    assert "techcommit db upgrade" in result.stderr

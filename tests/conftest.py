@@ -1,0 +1,72 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), a fixed clock, units of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from handlers.clock import FixedClock
+from handlers.context import Ctx, Policy
+from storage.people import PersonId
+from storage.uow import UnitOfWorkFactory, unit_of_work_factory
+from tests.db import empty_all_tables, postgres_session_engine, sqlite_copy, sqlite_template
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+ALICE = PersonId("slack", "T0TEST", "U1")
+BOB = PersonId("slack", "T0TEST", "U2")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_engine() -> Iterator[Engine]:
+    yield from postgres_session_engine()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path) -> Iterator[Engine]:
+    """A migrated, empty database — each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        engine = sqlite_copy(_sqlite_template, tmp_path)
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("_postgres_engine")
+        empty_all_tables(engine)
+        yield engine
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def uow_factory(engine: Engine) -> UnitOfWorkFactory:
+    return unit_of_work_factory(engine)
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return Policy(admin_user_ids=frozenset({"UADMIN"}))
+
+
+@pytest.fixture
+def ctx_for(uow_factory: UnitOfWorkFactory, clock: FixedClock, policy: Policy):  # type: ignore[no-untyped-def]
+    """Open a write unit of work and a handler context for a person: `with ctx_for(ALICE) as ctx:`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def open_ctx(person: PersonId = ALICE) -> Iterator[Ctx]:
+        with uow_factory(write=True) as uow:
+            yield Ctx(actor=person, uow=uow, clock=clock, policy=policy)
+            uow.commit()
+
+    return open_ctx

@@ -1,0 +1,176 @@
+"""`/plan` through the dispatcher, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.dispatch import Dispatcher, Who
+from handlers import ui
+from handlers.clock import FixedClock
+from handlers.context import Policy
+from handlers.ids import ActionId, FormId, InputId
+from storage import plan as plan_repo
+from storage.models import PlanStatusUpdate
+from storage.people import PersonId
+from storage.uow import UnitOfWorkFactory
+from tests.plan_data import SEED, csv_plan, load_plan
+
+OWNER = Who(PersonId("slack", "T0TEST", "U01ALICE"), "alice")
+OTHER = Who(PersonId("slack", "T0TEST", "U02BOB"), "bob")
+ADMIN = Who(PersonId("slack", "T0TEST", "UADMIN"), "admin")
+IN_2018Q4 = datetime(2019, 9, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def bot(uow_factory: UnitOfWorkFactory, policy: Policy) -> Dispatcher:
+    clock = FixedClock(IN_2018Q4)
+    load_plan(uow_factory, SEED.read_bytes(), now=clock.now(), default_owner="U01ALICE")
+    load_plan(uow_factory, csv_plan([("X1", 2018, "Unowned action", "", "Q4", "")]), now=clock.now())
+    return Dispatcher(uow=uow_factory, clock=clock, policy=policy)
+
+
+def text_of(reply: ui.Response) -> str:
+    assert isinstance(reply, ui.Reply), reply
+    return "\n".join(getattr(b, "text", "") or " ".join(getattr(b, "items", ())) for b in reply.blocks)
+
+
+def statuses(uow_factory: UnitOfWorkFactory) -> int:
+    with uow_factory(write=False) as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(PlanStatusUpdate)) or 0)
+
+
+def test_mine_lists_this_quarters_actions_then_later_ones(bot: Dispatcher) -> None:
+    reply = bot.command(OWNER, "plan", "")
+    shown = text_of(reply)
+    assert "Due this quarter — 2018Q4 (Aug – Oct 2019)" in shown
+    due_refs = [line.split("*")[1] for line in shown.splitlines() if line.startswith("*Y1-")]
+    assert due_refs == ["Y1-01", "Y1-02", "Y1-03", "Y1-04", "Y1-06", "Y1-07", "Y1-08", "Y1-13"]
+    assert "*Later*" in shown
+    assert "*Y2-01*" in shown
+    assert "No update yet" in shown
+    assert "You don't own any" in text_of(bot.command(OTHER, "plan", "mine"))
+
+
+def test_update_records_history_and_show_displays_it(bot: Dispatcher, uow_factory: UnitOfWorkFactory) -> None:
+    reply = bot.command(OWNER, "plan", "update y1-03 at-risk Waiting for HR <!channel>")
+    assert "🟠 At risk" in text_of(reply)
+    assert "2018Q4 (Aug – Oct 2019)" in text_of(reply)
+    bot.command(OWNER, "plan", "update Y1-03 on-track")
+    shown = text_of(bot.command(OTHER, "plan", "show Y1-03"))
+    assert shown.index("On track") < shown.index("At risk")  # newest first
+    assert "Waiting for HR &lt;!channel&gt;" in shown
+    assert "<@U01ALICE>" in shown
+    assert "2018Q1 (Nov 2018 – Jan 2019)" in shown
+    assert statuses(uow_factory) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("update Y1-03 sideways", "isn't a status"),
+        ("update Y9-99 done", "no plan action"),
+        ("update", "ref and its status"),
+        ("report 2018Q9", "isn't a plan quarter"),
+        ("show", "Which action"),
+        ("assign Y1-03 bob", "isn't a person"),
+        ("dance", "don't know"),
+    ],
+)
+def test_bad_plan_commands_are_explained(bot: Dispatcher, uow_factory: UnitOfWorkFactory, text: str, says: str) -> None:
+    shown = text_of(bot.command(ADMIN, "plan", text))
+    assert shown.startswith("⚠️")
+    assert says in shown
+    assert statuses(uow_factory) == 0
+
+
+def test_only_the_owner_or_an_admin_updates(bot: Dispatcher, uow_factory: UnitOfWorkFactory) -> None:
+    refused = bot.command(OTHER, "plan", "update Y1-03 done")
+    assert "Only the owner" in text_of(refused)
+    forged = bot.action(OTHER, ui.Action(ActionId.PLAN_STATUS_DONE, "Y1-03|2018Q4|dm"))
+    assert "Only the owner" in text_of(forged)
+    assert "Only the owner" in text_of(bot.action(OTHER, ui.Action(ActionId.PLAN_NOTE_OPEN, "Y1-03|2018Q4|dm")))
+    assert statuses(uow_factory) == 0
+    assert "Recorded" in text_of(bot.command(ADMIN, "plan", "update Y1-03 done"))
+    assert statuses(uow_factory) == 1
+
+
+def test_status_buttons_record_redraw_in_place_and_ignore_double_clicks(
+    bot: Dispatcher, uow_factory: UnitOfWorkFactory
+) -> None:
+    click = ui.Action(ActionId.PLAN_STATUS_DONE, "Y1-07|2018Q4|dm")
+    first = bot.action(OWNER, click)
+    second = bot.action(OWNER, click)
+    assert isinstance(first, ui.Reply)
+    assert first.replace
+    assert "A new plan quarter has started" in text_of(first)  # the DM, redrawn
+    assert "*Y1-07*" in text_of(first)
+    assert "✅ Done" in text_of(first)
+    assert text_of(first) == text_of(second)
+    assert statuses(uow_factory) == 1
+
+
+def test_add_note_form(bot: Dispatcher, uow_factory: UnitOfWorkFactory) -> None:
+    form = bot.action(OWNER, ui.Action(ActionId.PLAN_NOTE_OPEN, "Y1-07|2018Q4|mine"))
+    assert isinstance(form, ui.Form)
+    assert form.callback == FormId.PLAN_NOTE_SAVE
+    empty = bot.submit(
+        OWNER, ui.Submission(form.callback, {InputId.PLAN_STATUS: "blocked", InputId.PLAN_NOTE: ""}, form.state)
+    )
+    assert isinstance(empty, ui.FormErrors)
+    assert InputId.PLAN_NOTE in empty.errors
+    saved = bot.submit(
+        OWNER,
+        ui.Submission(
+            form.callback, {InputId.PLAN_STATUS: "blocked", InputId.PLAN_NOTE: "No budget until Q1"}, form.state
+        ),
+    )
+    assert isinstance(saved, ui.Reply)
+    assert saved.replace
+    assert "🔴 Blocked" in text_of(saved)
+    assert "No budget until Q1" in text_of(saved)
+    assert statuses(uow_factory) == 1
+
+
+def test_report_shows_counts_by_pillar_and_gaps(bot: Dispatcher) -> None:
+    bot.command(OWNER, "plan", "update Y1-09 done")  # not due in 2018Q4: recorded, but not counted as due
+    bot.command(OWNER, "plan", "update Y1-07 on-track")
+    bot.command(OWNER, "plan", "update Y1-04 blocked")
+    shown = text_of(bot.command(OTHER, "plan", "report 2018Q4"))
+    assert "Action plan — 2018Q4 (Aug – Oct 2019)" in shown
+    assert "9 actions due · 2 updated · 7 with no update · 1 unassigned" in shown
+    assert "*Sustainability* (3 due)\n🟢 1 · 🟠 0 · 🔴 0 · ✅ 0 · ⚪ 2" in shown
+    assert "*Career development* (1 due)\n🟢 0 · 🟠 0 · 🔴 1 · ✅ 0 · ⚪ 0" in shown
+    assert "*No update this quarter*" in shown
+    assert "*Y1-01*" in shown
+    assert "*Unassigned*" in shown
+    assert "*X1* Unowned action" in shown
+    by_date = text_of(bot.command(OTHER, "plan", "report 2019-09-10"))
+    assert by_date == shown
+    assert "Aug – Oct 2019" in text_of(bot.command(OTHER, "plan", "report"))
+
+
+def test_assign_is_for_admins(bot: Dispatcher, uow_factory: UnitOfWorkFactory) -> None:
+    assert "Only admins" in text_of(bot.command(OWNER, "plan", "assign X1 <@U02BOB|bob>"))
+    assert "now owned by <@U02BOB>" in text_of(bot.command(ADMIN, "plan", "assign X1 <@U02BOB|bob>"))
+    with uow_factory(write=False) as uow:
+        action = plan_repo.get_action(uow, ref="X1")
+        assert action is not None
+        assert action.owner_user_id == "U02BOB"
+    assert "*X1*" in text_of(bot.command(OTHER, "plan", ""))
+
+
+def test_a_forged_note_form_for_someone_elses_action_is_refused(
+    bot: Dispatcher, uow_factory: UnitOfWorkFactory
+) -> None:
+    forged = ui.Submission(
+        FormId.PLAN_NOTE_SAVE,
+        {InputId.PLAN_STATUS: "done", InputId.PLAN_NOTE: "not mine"},
+        {"ref": "Y1-03", "quarter": "2018Q4", "view": "dm"},
+    )
+    result = bot.submit(OTHER, forged)
+    assert isinstance(result, ui.FormErrors)
+    assert "Only the owner" in result.errors[ui.WHOLE_FORM]
+    assert statuses(uow_factory) == 0

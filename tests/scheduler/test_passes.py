@@ -1,0 +1,222 @@
+"""The scheduler pass at a time T: what is due, sent once, retried, never for a past quarter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers import ui
+from handlers.calendar import WorkingDays
+from handlers.clock import FixedClock
+from handlers.context import Policy
+from scheduler.passes import due_now, run_pass
+from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed, SentMessage
+from storage import outbox
+from storage import plan as plan_repo
+from storage.uow import UnitOfWorkFactory
+from tests.plan_data import csv_plan, load_plan
+
+LONDON = ZoneInfo("Europe/London")
+POLICY = Policy(working_days=WorkingDays("GB-ENG"))
+STEERING = "CSTEER"
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+class RecordingNotifier:
+    """A stand-in platform: records messages; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures: list[DeliveryFailed] = []
+
+    def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((recipient, reply.text))
+        return SentMessage(channel=recipient, ts=f"{len(self.sent)}.0")
+
+
+@pytest.fixture
+def plan(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> None:
+    load_plan(
+        uow_factory,
+        csv_plan(
+            [
+                ("A1", 2018, "Steering group", "U01ALICE", "Q1 Q4", ""),
+                ("A2", 2018, "Comms plan", "U01ALICE", "Q4", "visibility"),
+                ("A3", 2018, "Skills audit", "U02BOB", "Q4", "sustainability"),
+                ("A4", 2018, "Registration workshops", "U03CAROL", "Q1", "recognition"),
+                ("A5", 2018, "Awards", "", "Q4", "recognition"),
+            ]
+        ),
+        now=clock.now(),
+    )
+
+
+def run(uow_factory: UnitOfWorkFactory, at: datetime, notifier: RecordingNotifier, channel: str = ""):  # type: ignore[no-untyped-def]
+    return run_pass(uow=uow_factory, clock=FixedClock(at), policy=POLICY, notifier=notifier, report_channel=channel)
+
+
+@pytest.mark.usefixtures("plan")
+def test_owners_get_one_dm_at_09_00_on_the_quarters_first_working_day(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    assert run(uow_factory, local("2019-08-01T08:59"), notifier).queued == []  # Thu 1 Aug 2019, not yet 09:00
+    result = run(uow_factory, local("2019-08-01T09:00"), notifier)
+    assert sorted(result.queued) == ["plan-quarter:2018Q4:slack:U01ALICE", "plan-quarter:2018Q4:slack:U02BOB"]
+    assert sorted(r for r, _ in notifier.sent) == ["U01ALICE", "U02BOB"]
+    again = run(uow_factory, local("2019-08-01T09:00"), notifier)
+    assert again.queued == []
+    assert again.sending.sent == []
+    assert len(notifier.sent) == 2
+
+
+@pytest.mark.usefixtures("plan")
+def test_the_dm_lists_exactly_the_owners_actions_due_that_quarter(uow_factory: UnitOfWorkFactory) -> None:
+    from handlers.plan.messages import quarter_message
+    from handlers.plan.quarters import Quarter
+
+    with uow_factory(write=False) as uow:
+        reply = quarter_message(uow, owner=("slack", "U01ALICE"), quarter=Quarter(2018, 4), start_month=11)
+        assert reply is not None
+        shown = " ".join(getattr(b, "text", "") for b in reply.blocks)
+        assert "*A1* Steering group" in shown
+        assert "*A2* Comms plan" in shown
+        assert "A3" not in shown
+        assert "A4" not in shown
+        labels = [b.label for block in reply.blocks for b in getattr(block, "buttons", ())][:5]
+        assert labels == ["On track", "At risk", "Blocked", "Done", "Add note"]
+        assert quarter_message(uow, owner=("slack", "U03CAROL"), quarter=Quarter(2018, 4), start_month=11) is None
+
+
+@pytest.mark.usefixtures("plan")
+def test_a_quarter_starting_on_a_weekend_waits_for_monday(uow_factory: UnitOfWorkFactory) -> None:
+    # 2020Q? : plan year 2019 Q1 starts Fri 1 Nov 2019; Q2 starts Sat 1 Feb 2020 → Mon 3 Feb 2020.
+    load_plan(uow_factory, csv_plan([("B1", 2019, "Later", "U04DAN", "Q2", "")]), now=datetime(2019, 1, 1, tzinfo=UTC))
+    notifier = RecordingNotifier()
+    assert run(uow_factory, local("2020-02-01T10:00"), notifier).queued == []
+    assert run(uow_factory, local("2020-02-03T09:00"), notifier).queued == ["plan-quarter:2019Q2:slack:U04DAN"]
+
+
+@pytest.mark.usefixtures("plan")
+def test_follow_ups_go_only_to_owners_still_without_an_update(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    run(uow_factory, local("2019-08-01T09:00"), notifier)
+    with uow_factory(write=True) as uow:
+        for ref in ("A1", "A2"):
+            action = plan_repo.get_action(uow, ref=ref)
+            assert action is not None
+            plan_repo.add_status(
+                uow,
+                action=action,
+                plan_year=2018,
+                quarter=4,
+                status="on-track",
+                note="",
+                by=("slack", "U01ALICE"),
+                now=local("2019-08-05T10:00"),
+            )
+        uow.commit()
+    assert run(uow_factory, local("2019-08-15T08:59"), notifier).queued == []  # 14 days after 1 Aug, 09:00
+    result = run(uow_factory, local("2019-08-15T09:00"), notifier)
+    assert result.queued == ["plan-followup:2018Q4:slack:U02BOB"]
+    assert notifier.sent[-1][0] == "U02BOB"
+
+
+@pytest.mark.usefixtures("plan")
+def test_a_follow_up_queued_but_made_moot_before_sending_is_skipped(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    run(uow_factory, local("2019-08-01T09:00"), notifier)
+    notifier.failures = [DeliveryFailed("ratelimited", permanent=False)]
+    run(uow_factory, local("2019-08-15T09:00"), notifier)  # U01ALICE's follow-up fails once; U02BOB's goes
+    with uow_factory(write=True) as uow:
+        for ref in ("A1", "A2"):
+            action = plan_repo.get_action(uow, ref=ref)
+            assert action is not None
+            plan_repo.add_status(
+                uow,
+                action=action,
+                plan_year=2018,
+                quarter=4,
+                status="done",
+                note="",
+                by=("slack", "U01ALICE"),
+                now=local("2019-08-15T09:01"),
+            )
+        uow.commit()
+    result = run(uow_factory, local("2019-08-15T10:00"), notifier)
+    assert result.sending.skipped == ["plan-followup:2018Q4:slack:U01ALICE"]
+
+
+@pytest.mark.usefixtures("plan")
+def test_failures_are_retried_with_backoff_then_recorded(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    notifier.failures = [DeliveryFailed("Slack said ratelimited", permanent=False) for _ in range(10)]
+    at = local("2019-08-01T09:00")
+    first = run(uow_factory, at, notifier)
+    assert sorted(first.sending.retrying) == ["plan-quarter:2018Q4:slack:U01ALICE", "plan-quarter:2018Q4:slack:U02BOB"]
+    assert run(uow_factory, at + timedelta(seconds=10), notifier).sending.retrying == []  # backoff: not yet
+    for minutes in (1, 5, 20, 60):
+        run(uow_factory, at + timedelta(minutes=minutes), notifier)
+    with uow_factory(write=False) as uow:
+        failed = outbox.list_deliveries(uow, failed_only=True)
+        assert len(failed) == 2
+        assert all(row.attempts == MAX_ATTEMPTS for row in failed)
+        assert all("ratelimited" in (row.last_error or "") for row in failed)
+    assert notifier.sent == []
+
+
+@pytest.mark.usefixtures("plan")
+def test_a_permanent_failure_is_not_retried(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    notifier.failures = [DeliveryFailed("Slack said user_not_found", permanent=True)]
+    result = run(uow_factory, local("2019-08-01T09:00"), notifier)
+    assert len(result.sending.failed) == 1
+    assert len(notifier.sent) == 1
+
+
+@pytest.mark.usefixtures("plan")
+def test_a_past_quarters_reminders_are_never_sent(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    notifier.failures = [DeliveryFailed("timeout", permanent=False), DeliveryFailed("timeout", permanent=False)]
+    run(uow_factory, local("2019-10-31T12:00"), notifier)  # last day of 2018Q4; both DMs fail
+    result = run(uow_factory, local("2019-11-01T09:30"), notifier)  # the next quarter: 2019Q1
+    assert sorted(result.sending.skipped) == ["plan-quarter:2018Q4:slack:U01ALICE", "plan-quarter:2018Q4:slack:U02BOB"]
+    assert all("2018Q" not in key for key in result.queued)
+    assert notifier.sent == []
+
+
+@pytest.mark.usefixtures("plan")
+def test_a_bot_that_was_down_catches_up_within_the_quarter(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    result = run(uow_factory, local("2019-09-20T13:00"), notifier)  # Fri 20 Sep: seven weeks late
+    assert sorted(result.queued) == ["plan-quarter:2018Q4:slack:U01ALICE", "plan-quarter:2018Q4:slack:U02BOB"]
+    assert run(uow_factory, local("2019-09-20T13:01"), notifier).queued == []  # no nudge right after the DM
+    assert run(uow_factory, local("2019-10-04T08:59"), notifier).queued == []
+    nudges = run(uow_factory, local("2019-10-04T09:00"), notifier).queued  # 14 days after the DM went out
+    assert sorted(nudges) == ["plan-followup:2018Q4:slack:U01ALICE", "plan-followup:2018Q4:slack:U02BOB"]
+
+
+@pytest.mark.usefixtures("plan")
+def test_the_steering_report_goes_to_the_channel_at_the_end_of_the_quarter(uow_factory: UnitOfWorkFactory) -> None:
+    notifier = RecordingNotifier()
+    run(uow_factory, local("2019-10-31T15:59"), notifier, STEERING)  # Thu 31 Oct 2019, before 16:00
+    assert all(recipient != STEERING for recipient, _ in notifier.sent)
+    result = run(uow_factory, local("2019-10-31T16:00"), notifier, STEERING)
+    assert result.queued == [f"plan-report:2018Q4:{STEERING}"]
+    recipient, text = notifier.sent[-1]
+    assert recipient == STEERING
+    assert "2018Q4 (Aug – Oct 2019)" in text
+    assert "4 actions due" in text
+
+
+@pytest.mark.usefixtures("plan")
+def test_dry_run_writes_nothing(uow_factory: UnitOfWorkFactory) -> None:
+    due = due_now(uow=uow_factory, clock=FixedClock(local("2019-08-01T09:00")), policy=POLICY, report_channel="")
+    assert sorted(m.key for m in due) == ["plan-quarter:2018Q4:slack:U01ALICE", "plan-quarter:2018Q4:slack:U02BOB"]
+    with uow_factory(write=False) as uow:
+        assert outbox.list_deliveries(uow) == []
