@@ -38,7 +38,9 @@ class Deps:
         from scheduler.sender import send_pending
 
         kicker = OutboxKicker(
-            lambda: send_pending(uow=self.uow, notifier=self.notifiers, clock=self.clock, policy=self.policy)
+            lambda: send_pending(
+                uow=self.uow, notifier=self.notifiers, clock=self.clock, policy=self.policy, redraw=self.republish
+            )
         )
         self._kicker = kicker
         self.dispatcher.on_commit(lambda who: kicker.kick())

@@ -55,6 +55,7 @@ def scheduler_sweep(deps: Deps) -> Callable[[], PassResult]:
             policy=deps.policy,
             notifier=deps.notifiers,
             report_channel=deps.settings.plan_report_channel,
+            redraw=deps.republish,
         )
 
     return sweep

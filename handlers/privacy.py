@@ -7,6 +7,7 @@ import logging
 
 from handlers import ui
 from handlers.context import Ctx
+from handlers.events import views
 from handlers.events.operations import promote_from_waitlist
 from handlers.formatting import plural
 from handlers.ids import ActionId
@@ -69,7 +70,7 @@ def forget(ctx: Ctx, action: ui.Action) -> ui.Reply:
         event = event_repo.get_event(ctx.uow, event_id=event_id, lock=True)
         if event is not None and event.status == "scheduled" and event.ends_at > ctx.now():
             promote_from_waitlist(ctx, event)
-            republish.append(f"event:{event.id}")
+            republish.append(views.subject(event))
     log.info("personal data erased on request counts=%s", json.dumps(counts, sort_keys=True))
     summary = (
         f"{plural(counts['cpd_entries'], 'CPD entry', 'CPD entries')}, "

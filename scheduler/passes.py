@@ -9,7 +9,7 @@ from handlers.clock import Clock
 from handlers.context import Policy
 from scheduler.due import plan_messages_due
 from scheduler.event_due import event_messages_due
-from scheduler.sender import Notifier, SendResult, send_pending
+from scheduler.sender import Notifier, Redraw, SendResult, send_pending
 from storage import interactions, outbox
 from storage.outbox import Outgoing
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -50,8 +50,15 @@ def enqueue_due(*, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, report_
 
 
 def run_pass(
-    *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, notifier: Notifier, report_channel: str
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    policy: Policy,
+    notifier: Notifier,
+    report_channel: str,
+    redraw: Redraw | None = None,
 ) -> PassResult:
     """Queue what is due, then send everything pending."""
     queued = enqueue_due(uow=uow, clock=clock, policy=policy, report_channel=report_channel)
-    return PassResult(queued=queued, sending=send_pending(uow=uow, notifier=notifier, clock=clock, policy=policy))
+    sending = send_pending(uow=uow, notifier=notifier, clock=clock, policy=policy, redraw=redraw)
+    return PassResult(queued=queued, sending=sending)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -51,8 +52,18 @@ class SendResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def send_pending(*, uow: UnitOfWorkFactory, notifier: Notifier, clock: Clock, policy: Policy) -> SendResult:
-    """Send everything due in the outbox, batch by batch, until nothing is left to claim."""
+Redraw = Callable[[str], None]
+"""Redraws a shared message by its subject (e.g. "event:12") on every platform it was posted to."""
+
+
+def send_pending(
+    *, uow: UnitOfWorkFactory, notifier: Notifier, clock: Clock, policy: Policy, redraw: Redraw | None = None
+) -> SendResult:
+    """Send everything due in the outbox, batch by batch, until nothing is left to claim.
+
+    A shared message (an event announcement) that changed while it was being posted — someone
+    RSVPed before its ts was recorded, so their redraw found nothing to update — is redrawn.
+    """
     result = SendResult()
     while True:
         with uow(write=True) as unit:
@@ -64,23 +75,34 @@ def send_pending(*, uow: UnitOfWorkFactory, notifier: Notifier, clock: Clock, po
         if not rows:
             return result
         for row in rows:
-            _send_one(row, uow=uow, notifier=notifier, clock=clock, policy=policy, result=result)
+            _send_one(row, uow=uow, notifier=notifier, clock=clock, policy=policy, result=result, redraw=redraw)
+
+
+def _render(row: Delivery, *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy) -> ui.Reply:
+    with uow(write=False) as unit:
+        return render_delivery(
+            unit,
+            kind=row.kind,
+            params=row.params,
+            platform=row.platform,
+            recipient=row.recipient,
+            now=clock.now(),
+            policy=policy,
+        )
 
 
 def _send_one(
-    row: Delivery, *, uow: UnitOfWorkFactory, notifier: Notifier, clock: Clock, policy: Policy, result: SendResult
+    row: Delivery,
+    *,
+    uow: UnitOfWorkFactory,
+    notifier: Notifier,
+    clock: Clock,
+    policy: Policy,
+    result: SendResult,
+    redraw: Redraw | None,
 ) -> None:
     try:
-        with uow(write=False) as unit:
-            reply = render_delivery(
-                unit,
-                kind=row.kind,
-                params=row.params,
-                platform=row.platform,
-                recipient=row.recipient,
-                now=clock.now(),
-                policy=policy,
-            )
+        reply = _render(row, uow=uow, clock=clock, policy=policy)
     except Stale as why:
         with uow(write=True) as unit:
             outbox.mark_skipped(unit, delivery_id=row.id, reason=str(why))
@@ -102,6 +124,24 @@ def _send_one(
         unit.commit()
     log.info("delivery sent key=%s", row.key)
     result.sent.append(row.key)
+    if redraw is not None and reply.republish:
+        _redraw_if_changed(row, reply, uow=uow, clock=clock, policy=policy, redraw=redraw)
+
+
+def _redraw_if_changed(
+    row: Delivery, sent: ui.Reply, *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, redraw: Redraw
+) -> None:
+    """Redraw the message just posted if what it should say moved on while it was in flight.
+
+    Anything committed after this fresh render redraws it itself: the message's ts is on record by now.
+    """
+    try:
+        now = _render(row, uow=uow, clock=clock, policy=policy)
+    except Stale:
+        return
+    if now != sent:
+        for subject in sent.republish:
+            redraw(subject)
 
 
 def _record_failure(row: Delivery, exc: Exception, *, uow: UnitOfWorkFactory, clock: Clock, result: SendResult) -> None:

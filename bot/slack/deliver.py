@@ -104,7 +104,8 @@ class Deliverer:
             lock = self._locks.setdefault(subject, Lock())
         with lock:
             found = self.republisher(subject)
-            if found is None:
+            if found is None:  # not posted yet: the sender redraws it once it is, if need be
+                log.debug("nothing to redraw yet %s", fields(subject=subject))
                 return
             channel, ts, reply = found
             self.client.chat_update(channel=channel, ts=ts, **to_message(reply))

@@ -24,10 +24,6 @@ LIST_LIMIT = 20
 ORGANISER_HINT = "an admin can make you one: `techcommit roles grant organiser @you`"
 
 
-def subject(event: Event) -> str:
-    return f"event:{event.id}"
-
-
 def find_event(ctx: Ctx, event_id: int, *, lock: bool = False) -> Event:
     event = repo.get_event(ctx.uow, event_id=event_id, lock=lock)
     if event is None:
@@ -112,7 +108,7 @@ def rsvp(ctx: Ctx, event_id: int, answer: str) -> ui.Reply:
         if before == "going":
             promote_from_waitlist(ctx, event)
         message = f"{views.RESPONSE_LABELS[answer]} — noted for *{title}*."
-    return ui.Reply(blocks=(ui.Text(message),), text=message, republish=(subject(event),))
+    return ui.Reply(blocks=(ui.Text(message),), text=message, republish=(views.subject(event),))
 
 
 def _join(ctx: Ctx, event: Event, before: str | None, title: str) -> str:
@@ -215,7 +211,7 @@ def cancel(ctx: Ctx, event_id: int, reason: str) -> ui.Reply:
     message = (
         f"❌ Cancelled *{ui.clip(event.title, 200)}*; telling {plural(len(told), 'person', 'people')} who answered."
     )
-    return ui.Reply(blocks=(ui.Text(message),), text=message, republish=(subject(event),))
+    return ui.Reply(blocks=(ui.Text(message),), text=message, republish=(views.subject(event),))
 
 
 def calendar_file(ctx: Ctx, event_id: int) -> ui.FileReply:

@@ -67,8 +67,16 @@ def details(event: Event, zone: ZoneInfo) -> ui.Fields:
     )
 
 
+def subject(event: Event) -> str:
+    """The name under which the event's announcement is redrawn (see `ui.Reply.republish`)."""
+    return f"event:{event.id}"
+
+
 def announcement(event: Event, counts: Counter[str], zone: ZoneInfo) -> ui.Reply:
-    """The channel message: details, live counts and the RSVP buttons (none once cancelled)."""
+    """The channel message: details, live counts and the RSVP buttons (none once cancelled).
+
+    It names itself in `republish`: whoever posts it redraws it if the counts moved meanwhile.
+    """
     title = ui.clip(event.title, 200)
     blocks: list[ui.Block] = [ui.Text(f"📣 *Tech Net: {title}*  `event {event.id}`")]
     if event.status == "cancelled":
@@ -78,9 +86,9 @@ def announcement(event: Event, counts: Counter[str], zone: ZoneInfo) -> ui.Reply
         blocks.append(ui.Text(ui.clip(event.description, 1500)))
     blocks.append(details(event, zone))
     if event.status == "cancelled":
-        return ui.Reply(blocks=tuple(blocks), text=f"Cancelled: Tech Net: {title}")
+        return ui.Reply(blocks=tuple(blocks), text=f"Cancelled: Tech Net: {title}", republish=(subject(event),))
     blocks += [ui.Context(counts_line(event, counts)), rsvp_buttons(event)]
-    return ui.Reply(blocks=tuple(blocks), text=f"Tech Net: {title} — {when(event, zone)}")
+    return ui.Reply(blocks=tuple(blocks), text=f"Tech Net: {title} — {when(event, zone)}", republish=(subject(event),))
 
 
 def list_line(event: Event, counts: Counter[str], mine: str | None, zone: ZoneInfo) -> str:

@@ -29,10 +29,11 @@ from storage.db import is_sqlite
 from storage.models import CpdEntry, EventRsvp
 from storage.people import PersonId
 from tests.bot.test_slack_cpd import texts
-from tests.bot.test_slack_events import button, create_event
+from tests.bot.test_slack_events import announced, button, create_event
 from tests.bot.test_slack_events import organiser as organiser  # a fixture, requested by name
 from tests.support.fakeslack import ApiCall, FakeSlack
 from tests.support.slackclient import Sent, SignedClient
+from tests.support.waiting import logged, wait_until
 
 WAIT = 30.0  # generous: slow CI machines must not flake
 LISTENER_THREADS = 8  # the `server` fixture's listener pool (production default: 32, Bolt's own default: 5)
@@ -80,22 +81,6 @@ def entries(engine: Engine) -> list[CpdEntry]:
 def rsvp_rows(engine: Engine) -> list[EventRsvp]:
     with Session(engine) as session:
         return list(session.scalars(select(EventRsvp).order_by(EventRsvp.id)))
-
-
-def wait_until(predicate: Callable[[], T | None], what: str, timeout: float = WAIT) -> T:
-    """Poll for things the fake is not told about (database rows, log records)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {timeout}s: {what}")
-        time.sleep(0.02)
-
-
-def logged(caplog: pytest.LogCaptureFixture, *needles: str) -> list[logging.LogRecord]:
-    return [r for r in list(caplog.records) if all(n in r.getMessage() for n in needles)]
 
 
 def call_index(fake: FakeSlack, predicate: Callable[[ApiCall], bool]) -> list[int]:
@@ -203,7 +188,8 @@ def test_fifty_simultaneous_going_clicks_fill_twenty_places_and_queue_thirty(
     slack: SignedClient, fake_slack: FakeSlack, engine: Engine
 ) -> None:
     n, capacity = 50, 20
-    _, post = create_event(slack, fake_slack, capacity=str(capacity))
+    event_id, post = create_event(slack, fake_slack, capacity=str(capacity))
+    wait_until(lambda: announced(engine, event_id), "the announcement is on record")
     updates_before = len(fake_slack.calls_to("chat.update"))
     people = [f"U0RSVP{i:02d}" for i in range(n)]
 
@@ -410,14 +396,15 @@ def test_a_retried_app_home_opened_event_is_answered_and_publishes_the_home(
 
 
 def deliver_a_going_click_twice(
-    slack: SignedClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    slack: SignedClient, fake_slack: FakeSlack, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> tuple[Sent, int]:
     """Press Going once, then post the very same request body again; wait until both are handled.
 
     Returns the first request and the number of chat.update calls before the click.
     """
     caplog.set_level(logging.INFO, logger="techcommit")
-    _, post = create_event(slack, fake_slack, capacity="5")
+    event_id, post = create_event(slack, fake_slack, capacity="5")
+    wait_until(lambda: announced(engine, event_id), "the announcement is on record")
     updates_before = len(fake_slack.calls_to("chat.update"))
     first, body, headers = captured(slack, lambda: click_sent(slack, post, "Going", "U0TWICE"))
     assert first.status == 200
@@ -442,17 +429,17 @@ def deliver_a_going_click_twice(
 def test_a_retried_going_click_stores_one_rsvp(
     slack: SignedClient, fake_slack: FakeSlack, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    deliver_a_going_click_twice(slack, fake_slack, caplog)
+    deliver_a_going_click_twice(slack, fake_slack, engine, caplog)
     assert [(r.user_id, r.response) for r in rsvp_rows(engine)] == [("U0TWICE", "going")]
     assert fake_slack.problems == [], fake_slack.describe()
 
 
 @pytest.mark.usefixtures("organiser")
 def test_a_retried_going_click_is_answered_once(
-    slack: SignedClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    slack: SignedClient, fake_slack: FakeSlack, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Dispatcher: "a delivery seen before does nothing" — no second reply, no second redraw."""
-    first, updates_before = deliver_a_going_click_twice(slack, fake_slack, caplog)
+    first, updates_before = deliver_a_going_click_twice(slack, fake_slack, engine, caplog)
     with fake_slack.lock:
         answers = [texts(r) for r in fake_slack.responses[first.response_url or ""]]
     redraws = len(fake_slack.calls_to("chat.update")) - updates_before

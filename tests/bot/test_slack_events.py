@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,11 +15,13 @@ from sqlalchemy.orm import Session
 from bot.composition import Deps
 from bot.surfaces import scheduler_sweep
 from handlers.clock import FixedClock
+from handlers.events.messages import announcement_key
 from storage import roles
-from storage.models import CpdEntry, Event, EventRsvp
+from storage.models import CpdEntry, Delivery, Event, EventRsvp
 from tests.bot.test_slack_cpd import button, texts
 from tests.support.fakeslack import ApiCall, FakeSlack
 from tests.support.slackclient import SignedClient, fill
+from tests.support.waiting import logged, wait_until
 
 ORGANISER = "U0ORG1"
 
@@ -39,6 +42,8 @@ def create_event(
     title: str = "3D printing for labs",
     day: str = "2026-12-03",
 ) -> tuple[int, ApiCall]:
+    """Create an event through the modal; return its id and the announcement Slack was asked to post."""
+    seen = len(fake.calls_to("chat.postMessage"))
     view = slack.command("/event", "create", user=ORGANISER, channel="C0TECHNET").modal()
     answers = {
         "event-title": title,
@@ -53,8 +58,19 @@ def create_event(
     values = fill(view, answers)
     values["event-channel"]["event-channel"]["selected_conversation"] = "C0TECHNET"
     assert slack.view_submission(view, values, user=ORGANISER).status == 200
-    post = fake.wait_call("chat.postMessage", lambda c: c.args.get("channel") == "C0TECHNET" and c.ok)
+
+    def announcement() -> ApiCall | None:
+        posts = fake.calls_to("chat.postMessage")[seen:]
+        return next((c for c in posts if c.args.get("channel") == "C0TECHNET" and c.ok), None)
+
+    post = fake.wait_for(announcement)
     return int(button(post.args, "Going")["value"]), post
+
+
+def announced(engine: Engine, event_id: int) -> bool:
+    """Whether the bot has stored where the announcement is (so a click redraws it itself)."""
+    with Session(engine) as session:
+        return session.scalar(select(Delivery.message_ts).where(Delivery.key == announcement_key(event_id))) is not None
 
 
 def click(slack: SignedClient, post: ApiCall, label: str, user: str) -> dict[str, Any]:
@@ -68,14 +84,6 @@ def click(slack: SignedClient, post: ApiCall, label: str, user: str) -> dict[str
 def rsvps(engine: Engine) -> dict[str, str]:
     with Session(engine) as session:
         return {r.user_id: r.response for r in session.scalars(select(EventRsvp).order_by(EventRsvp.id))}
-
-
-def last_update(fake: FakeSlack) -> dict[str, Any]:
-    return (
-        fake.wait_call("chat.update").args
-        if not fake.calls_to("chat.update")
-        else fake.calls_to("chat.update")[-1].args
-    )
 
 
 @pytest.mark.usefixtures("organiser")
@@ -154,6 +162,7 @@ def test_rsvps_update_the_announcement_in_place_and_confirm_privately(
     assert going["response_type"] == "ephemeral"
     assert "You're going" in texts(going)
     update = fake_slack.wait_call("chat.update", lambda c: "1 going" in texts(c.args))
+    print("DESCRIBE", fake_slack.describe())
     assert (update.args["channel"], update.args["ts"]) == ("C0TECHNET", post.response["ts"])
     click(slack, post, "Maybe", "U0B")
     click(slack, post, "Going", "U0B")
@@ -161,6 +170,27 @@ def test_rsvps_update_the_announcement_in_place_and_confirm_privately(
     fake_slack.wait_call("chat.update", lambda c: "✅ 1 going · 🤔 0 maybe" in texts(c.args))
     assert rsvps(engine) == {"U0A": "not-going", "U0B": "going"}
     assert "already going" in texts(click(slack, post, "Going", "U0B"))
+
+
+@pytest.mark.usefixtures("organiser")
+def test_going_pressed_before_the_announcement_is_on_record_still_counts_on_it(
+    slack: SignedClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack has posted the announcement but not yet answered, so its ts is not stored when Going arrives."""
+    caplog.set_level(logging.DEBUG, logger="techcommit.slack")
+    held = fake_slack.hold("chat.postMessage")
+    try:
+        event_id, post = create_event(slack, fake_slack, capacity="10")
+        assert held.reached.wait(5)
+        assert "You're going" in texts(click(slack, post, "Going", "U0EARLY"))
+        wait_until(lambda: logged(caplog, "nothing to redraw yet", f"subject=event:{event_id}"), "the click's redraw")
+        assert fake_slack.calls_to("chat.update") == []
+    finally:
+        held.release()
+    update = fake_slack.wait_call("chat.update", lambda c: "1 going" in texts(c.args))
+    print("DESCRIBE", fake_slack.describe())
+    assert (update.args["channel"], update.args["ts"]) == ("C0TECHNET", post.response["ts"])
+    assert fake_slack.problems == [], fake_slack.describe()
 
 
 @pytest.mark.usefixtures("organiser")

@@ -7,16 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import ui
 from handlers.calendar import WorkingDays
 from handlers.clock import FixedClock
 from handlers.context import Policy
 from scheduler.passes import due_now, run_pass
-from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed, SentMessage
+from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed
 from storage import outbox
 from storage import plan as plan_repo
 from storage.uow import UnitOfWorkFactory
 from tests.plan_data import csv_plan, load_plan
+from tests.support.notifier import RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = Policy(working_days=WorkingDays("GB-ENG"))
@@ -25,20 +25,6 @@ STEERING = "CSTEER"
 
 def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=LONDON)
-
-
-class RecordingNotifier:
-    """A stand-in platform: records messages; can be told to fail."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.failures: list[DeliveryFailed] = []
-
-    def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append((recipient, reply.text))
-        return SentMessage(channel=recipient, ts=f"{len(self.sent)}.0")
 
 
 @pytest.fixture

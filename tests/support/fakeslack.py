@@ -12,6 +12,7 @@ import itertools
 import json
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,20 @@ class _Fault:
     error: str | None
     times: int
     delay: float
+
+
+@dataclass
+class Hold:
+    """One call kept waiting for its answer: `reached` is set once it arrives, `release()` lets it go."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+HOLD_LIMIT = 30.0  # seconds a held call waits at most, so a failing test cannot hang the fake
 
 
 @dataclass
@@ -147,6 +162,7 @@ class FakeSlack(LocalFake[ApiCall]):
         self._response_urls: dict[str, int] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._buckets: dict[str, _Bucket] = {}
+        self._holds: dict[str, list[Hold]] = {}
         self._ids = itertools.count(1)
         self.base_url = ""
         self.api_url = ""
@@ -166,6 +182,9 @@ class FakeSlack(LocalFake[ApiCall]):
             self.files.clear()
             self._faults.clear()
             self._buckets.clear()
+            for hold in (h for holds in self._holds.values() for h in holds):
+                hold.release()
+            self._holds.clear()
             self._response_urls = dict.fromkeys(self._response_urls, 0)
             self.count_429 = 0
             self._cond.notify_all()
@@ -250,6 +269,17 @@ class FakeSlack(LocalFake[ApiCall]):
         with self._cond:
             self._faults.setdefault(method, []).append(_Fault(status, retry_after, error, times, delay))
 
+    def hold(self, method: str) -> Hold:
+        """Keep the next call of `method` waiting for its answer until the Hold is released.
+
+        The call is carried out and recorded at once, so a test can act while the bot is still
+        waiting for Slack's reply (e.g. click a message whose ts the bot has not stored yet).
+        """
+        hold = Hold()
+        with self._cond:
+            self._holds.setdefault(method, []).append(hold)
+        return hold
+
     def rate_limit(self, method: str, per_second: float) -> None:
         """Answer 429 (with Retry-After) to calls of `method` beyond `per_second`."""
         with self._cond:
@@ -312,6 +342,11 @@ class FakeSlack(LocalFake[ApiCall]):
                 detail = body.get("response_metadata", {}).get("messages", [])
                 self.problem(f"{method}: {body.get('error')} {detail if detail else ''}".rstrip())
         self.record(ApiCall(method, args, headers, body, status))
+        with self._cond:
+            hold = self._holds[method].pop(0) if self._holds.get(method) else None
+        if hold is not None:
+            hold.reached.set()
+            hold.released.wait(HOLD_LIMIT)
         return status, extra, body
 
     def handle_upload(self, file_id: str, data: bytes) -> tuple[int, str]:
