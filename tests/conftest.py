@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from handlers.clock import FixedClock
-from handlers.context import Ctx, Policy
+from handlers.context import Policy
 from storage.people import PersonId
 from storage.uow import UnitOfWorkFactory, unit_of_work_factory
 from tests.db import empty_all_tables, postgres_session_engine, sqlite_copy, sqlite_template
@@ -56,17 +56,3 @@ def uow_factory(engine: Engine) -> UnitOfWorkFactory:
 @pytest.fixture
 def policy() -> Policy:
     return Policy(admin_user_ids=frozenset({"UADMIN"}))
-
-
-@pytest.fixture
-def ctx_for(uow_factory: UnitOfWorkFactory, clock: FixedClock, policy: Policy):  # type: ignore[no-untyped-def]
-    """Open a write unit of work and a handler context for a person: `with ctx_for(ALICE) as ctx:`."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def open_ctx(person: PersonId = ALICE) -> Iterator[Ctx]:
-        with uow_factory(write=True) as uow:
-            yield Ctx(actor=person, uow=uow, clock=clock, policy=policy)
-            uow.commit()
-
-    return open_ctx

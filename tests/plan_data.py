@@ -18,14 +18,11 @@ def load_plan(
     *,
     now: datetime,
     default_owner: str | None = None,
-    emails: dict[str, str] | None = None,
-    start: tuple[int, int] | None = None,
 ) -> ImportReport:
-    """Import a plan file the way `techcommit plan import` does, and commit it."""
-    lookup = (lambda email: (emails or {}).get(email)) if emails is not None else None
-    parsed = parse_plan(data, plan_start_month=11, start=start)
+    """Import a plan file the way `techcommit plan import` does (no email lookups), and commit it."""
+    parsed = parse_plan(data, plan_start_month=11)
     with uow(write=True) as unit:
-        report = import_plan(unit, parsed, resolve=OwnerResolver("slack", lookup), default_owner=default_owner, now=now)
+        report = import_plan(unit, parsed, resolve=OwnerResolver("slack", None), default_owner=default_owner, now=now)
         unit.commit()
     return report
 

@@ -7,51 +7,16 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
 
 from bot.dispatch import Dispatcher, Who
 from handlers import ui
-from handlers.clock import FixedClock
-from handlers.context import Policy
 from handlers.ids import ActionId, FormId, InputId
 from storage.models import CpdEntry, CpdTag, HandledInteraction
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import ALICE, BOB
+from tests.support.dispatcher import add, buttons, count, text_of
 
 A, B = Who(ALICE, "Alice"), Who(BOB, "Bob")
-
-
-@pytest.fixture
-def bot(uow_factory: UnitOfWorkFactory, clock: FixedClock, policy: Policy) -> Dispatcher:
-    return Dispatcher(uow=uow_factory, clock=clock, policy=policy)
-
-
-def count(uow_factory: UnitOfWorkFactory, model: type) -> int:
-    with uow_factory(write=False) as uow:
-        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def text_of(reply: ui.Response) -> str:
-    assert isinstance(reply, ui.Reply)
-    parts = []
-    for block in reply.blocks:
-        parts.append(getattr(block, "text", "") or " ".join(getattr(block, "items", ())))
-        parts.extend(b.label for b in getattr(block, "buttons", ()))
-    return "\n".join(parts)
-
-
-def buttons(reply: ui.Response) -> dict[str, ui.Button]:
-    assert isinstance(reply, ui.Reply)
-    found = {}
-    for block in reply.blocks:
-        for button in getattr(block, "buttons", ()) or ([block.button] if getattr(block, "button", None) else []):
-            found[button.label] = button
-    return found
-
-
-def add(bot: Dispatcher, who: Who, text: str) -> int:
-    reply = bot.command(who, "cpd", f"add {text}")
-    return int(buttons(reply)["Edit"].value)
 
 
 def test_quick_add_stores_everything_and_shows_it(bot: Dispatcher, uow_factory: UnitOfWorkFactory) -> None:

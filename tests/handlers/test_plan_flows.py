@@ -17,6 +17,7 @@ from storage.models import PlanStatusUpdate
 from storage.people import PersonId
 from storage.uow import UnitOfWorkFactory
 from tests.plan_data import SEED, csv_plan, load_plan
+from tests.support.dispatcher import text_of
 
 OWNER = Who(PersonId("slack", "T0TEST", "U01ALICE"), "alice")
 OTHER = Who(PersonId("slack", "T0TEST", "U02BOB"), "bob")
@@ -30,11 +31,6 @@ def bot(uow_factory: UnitOfWorkFactory, policy: Policy) -> Dispatcher:
     load_plan(uow_factory, SEED.read_bytes(), now=clock.now(), default_owner="U01ALICE")
     load_plan(uow_factory, csv_plan([("X1", 2018, "Unowned action", "", "Q4", "")]), now=clock.now())
     return Dispatcher(uow=uow_factory, clock=clock, policy=policy)
-
-
-def text_of(reply: ui.Response) -> str:
-    assert isinstance(reply, ui.Reply), reply
-    return "\n".join(getattr(b, "text", "") or " ".join(getattr(b, "items", ())) for b in reply.blocks)
 
 
 def statuses(uow_factory: UnitOfWorkFactory) -> int:

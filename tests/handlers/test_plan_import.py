@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,8 +10,8 @@ from handlers.errors import UserError
 from handlers.plan.importer import ParsedAction, ParsedPlan, PlanFileError, parse_plan
 from handlers.plan.pillars import guess_pillar, parse_pillar
 from handlers.plan.quarters import Quarter
+from tests.plan_data import SEED as SEED_PATH
 
-SEED_PATH = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "mmu-technician-commitment-24-month-plan.txt"
 SEED = SEED_PATH.read_bytes()
 # Lines 1–4 of every small document below; its actions start on line 5.
 HEAD = "Our plan\n\nyear 1\nNovember 2018 - November 2019\n"
@@ -182,14 +180,14 @@ CSV = (
 )
 
 
-def csv_plan(text: str, start: tuple[int, int] | None = (2026, 11)) -> dict[str, ParsedAction]:
+def parse_csv_plan(text: str, start: tuple[int, int] | None = (2026, 11)) -> dict[str, ParsedAction]:
     plan = parse_plan(text.encode(), plan_start_month=11, start=start)
     assert plan.kind == "csv"
     return {action.ref: action for action in plan.actions}
 
 
 def test_csv_with_absolute_plan_years() -> None:
-    actions = csv_plan(CSV)
+    actions = parse_csv_plan(CSV)
     assert [(a.ref, labels(a), a.year_number, a.line) for a in actions.values()] == [
         ("TC-1", ["2026Q1", "2026Q3"], 1, 2),
         ("TC-2", ["2027Q2", "2027Q4"], 2, 3),
@@ -198,11 +196,11 @@ def test_csv_with_absolute_plan_years() -> None:
     ]
     assert actions["TC-1"].title == "Run Tech Net events"
     assert parse_plan(CSV.encode(), plan_start_month=11).start is None
-    assert labels(csv_plan(CSV, start=None)["TC-2"]) == ["2027Q2", "2027Q4"]
+    assert labels(parse_csv_plan(CSV, start=None)["TC-2"]) == ["2027Q2", "2027Q4"]
 
 
 def test_csv_pillars_stated_or_guessed_and_owners_as_written() -> None:
-    actions = csv_plan(CSV)
+    actions = parse_csv_plan(CSV)
     assert [(a.pillar, a.pillar_stated, a.owner) for a in actions.values()] == [
         ("career-development", True, "U012AB3CD"),
         ("visibility", False, "Kate.Dixon@example.ac.uk"),
@@ -213,7 +211,7 @@ def test_csv_pillars_stated_or_guessed_and_owners_as_written() -> None:
 
 def test_csv_relative_years_count_from_start() -> None:
     text = "ref,year,title,quarters\nA,1,First,Q1\nB,2,Second,Q4\n"
-    actions = csv_plan(text, start=(2026, 11))
+    actions = parse_csv_plan(text, start=(2026, 11))
     assert [(labels(a), a.year_number) for a in actions.values()] == [(["2026Q1"], 1), (["2027Q4"], 2)]
     message = plan_error(text)
     assert "--start" in message
@@ -222,13 +220,13 @@ def test_csv_relative_years_count_from_start() -> None:
 
 def test_csv_columns_in_any_order_and_any_case_with_a_bom() -> None:
     text = "\ufeffQuarters , TITLE,Year,Ref\nQ2,Recruit technical apprentices,2026,a-1\n"
-    (action,) = csv_plan(text).values()
+    (action,) = parse_csv_plan(text).values()
     assert (action.ref, action.title, labels(action)) == ("a-1", "Recruit technical apprentices", ["2026Q2"])
     assert (action.owner, action.pillar, action.pillar_stated) == (None, "sustainability", False)
 
 
 def test_csv_blank_lines_are_skipped_but_count_as_lines() -> None:
-    actions = csv_plan("ref,year,title,quarters\n\nA,2026,First,Q1\n,,,\n\nB,2026,Second,Q2\n")
+    actions = parse_csv_plan("ref,year,title,quarters\n\nA,2026,First,Q1\n,,,\n\nB,2026,Second,Q2\n")
     assert [(a.ref, a.line) for a in actions.values()] == [("A", 3), ("B", 6)]
     assert "line 4" in plan_error("ref,year,title,quarters\nA,2026,First,Q1\n\nB,2026,Second,Q5\n", start=None)
 
@@ -256,12 +254,12 @@ def test_malformed_csv(text: str, expected: list[str]) -> None:
 
 
 def test_csv_with_a_quoted_header_is_read() -> None:
-    actions = csv_plan('"ref","year","title","quarters"\n"A1","2026","One","Q1"\n')
+    actions = parse_csv_plan('"ref","year","title","quarters"\n"A1","2026","One","Q1"\n')
     assert labels(actions["A1"]) == ["2026Q1"]
 
 
 def test_csv_after_a_leading_blank_line_is_read() -> None:
-    actions = csv_plan("\nref,year,title,quarters\nA1,2026,One,Q1\n")
+    actions = parse_csv_plan("\nref,year,title,quarters\nA1,2026,One,Q1\n")
     assert (labels(actions["A1"]), actions["A1"].line) == (["2026Q1"], 3)
 
 

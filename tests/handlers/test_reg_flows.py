@@ -5,29 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.dispatch import Dispatcher, Who
 from handlers.clock import FixedClock
-from handlers.context import Policy
 from storage.models import RegEvidence, RegStageChange
 from storage.people import PersonId
 from storage.uow import UnitOfWorkFactory
-from tests.handlers.test_cpd_flows import add, text_of
+from tests.support.dispatcher import add, count, text_of
 
 ME = Who(PersonId("slack", "T0TEST", "U0ME"), "me")
 YOU = Who(PersonId("slack", "T0TEST", "U0YOU"), "you")
 ADMIN = Who(PersonId("slack", "T0TEST", "UADMIN"), "admin")
-
-
-@pytest.fixture
-def bot(uow_factory: UnitOfWorkFactory, clock: FixedClock, policy: Policy) -> Dispatcher:
-    return Dispatcher(uow=uow_factory, clock=clock, policy=policy)
-
-
-def rows(uow_factory: UnitOfWorkFactory, model: type) -> int:
-    with uow_factory(write=False) as uow:
-        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_a_journey_from_start_to_evidence(bot: Dispatcher, clock: FixedClock, uow_factory: UnitOfWorkFactory) -> None:
@@ -48,7 +36,7 @@ def test_a_journey_from_start_to_evidence(bot: Dispatcher, clock: FixedClock, uo
     assert "Licensed body: Institute of Science and Technology" in status
     assert "1 of 5 competences have evidence: A ✅ (1) · B ⬜ · C ⬜ · D ⬜ · E ⬜" in status
     assert "Link CPD evidence for B, C, D, E" in status
-    assert rows(uow_factory, RegStageChange) == 2
+    assert count(uow_factory, RegStageChange) == 2
 
 
 @pytest.mark.parametrize(
@@ -71,15 +59,15 @@ def test_bad_reg_commands_are_explained_and_change_nothing(
     shown = text_of(bot.command(ME, "reg", text))
     assert shown.startswith("⚠️")
     assert says in shown
-    assert rows(uow_factory, RegStageChange) == 1
-    assert rows(uow_factory, RegEvidence) == 0
+    assert count(uow_factory, RegStageChange) == 1
+    assert count(uow_factory, RegEvidence) == 0
 
 
 def test_someone_elses_cpd_cannot_be_my_evidence(bot: Dispatcher, uow_factory: UnitOfWorkFactory) -> None:
     theirs = add(bot, YOU, "1h Their course")
     bot.command(ME, "reg", "start RSciTech")
     assert f"You have no CPD entry `{theirs}`" in text_of(bot.command(ME, "reg", f"evidence A {theirs}"))
-    assert rows(uow_factory, RegEvidence) == 0
+    assert count(uow_factory, RegEvidence) == 0
 
 
 def test_the_register_is_needed_only_with_several(bot: Dispatcher) -> None:
