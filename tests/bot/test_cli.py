@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,32 +10,9 @@ from sqlalchemy import Engine, func, select
 
 from storage.models import CpdEntry
 from tests.bot.conftest import SECRET, TOKEN
+from tests.support.cli import clean_env, env_for, free_port, run, serving, url_of
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackclient import SignedClient
-
-TECHCOMMIT = str(Path(sys.executable).with_name("techcommit"))
-
-
-def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [TECHCOMMIT, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, check=False
-    )
-
-
-def clean_env(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
-    env.update(settings)
-    return env
-
-
-def url_of(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_db_upgrade_on_a_new_database(tmp_path: Path) -> None:
@@ -93,40 +64,13 @@ def test_roles(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def served(engine: Engine, tmp_path: Path) -> Iterator[tuple[str, FakeSlack]]:
-    """`techcommit serve` in its own process, talking to a fake Slack."""
-    with FakeSlack(token=TOKEN) as fake:
-        port = free_port()
-        env = clean_env(
-            SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url, DATABASE_URL=url_of(engine)
-        )
-        process = subprocess.Popen(
-            [TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(process.communicate()[1]) from None
-                    time.sleep(0.1)
-            yield base, fake
-        finally:
-            process.terminate()
-            _, stderr = process.communicate(timeout=10)
-        assert TOKEN not in stderr
-        assert SECRET not in stderr
-        assert fake.problems == []
+def served(engine: Engine, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[tuple[str, FakeSlack]]:
+    """`techcommit serve` in its own process, talking to a fake Slack; it must never log a secret."""
+    env = env_for(engine, fake_slack, SLACK_SIGNING_SECRET=SECRET)
+    with serving(env, tmp_path) as server:
+        yield server.base, fake_slack
+    assert TOKEN not in server.log
+    assert SECRET not in server.log
 
 
 def test_serve_answers_health_checks_and_slash_commands(served: tuple[str, FakeSlack], engine: Engine) -> None:
@@ -177,8 +121,16 @@ def test_socket_mode_needs_the_app_token(tmp_path: Path) -> None:
     assert "SLACK_APP_TOKEN is not set" in result.stderr
 
 
+def test_backup_of_postgresql_points_to_pg_dump(engine: Engine, tmp_path: Path) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("PostgreSQL is backed up with its own tools")
+    refused = run(["db", "backup", str(tmp_path / "backup.db")], clean_env(DATABASE_URL=url_of(engine)), tmp_path)
+    assert refused.returncode == 2
+    assert "pg_dump" in refused.stderr
+
+
 def test_a_consistent_backup_while_the_server_writes_and_its_restore(
-    served: tuple[str, FakeSlack], engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     import shutil
     import sqlite3
@@ -187,13 +139,10 @@ def test_a_consistent_backup_while_the_server_writes_and_its_restore(
     from storage.db import make_engine
     from storage.schema import schema_problem
 
-    backup = tmp_path / "backup.db"
     if engine.dialect.name != "sqlite":
-        refused = run(["db", "backup", str(backup)], clean_env(DATABASE_URL=url_of(engine)), tmp_path)
-        assert refused.returncode == 2
-        assert "pg_dump" in refused.stderr
-        return
-    base, fake = served
+        pytest.skip("SQLite files are backed up by techcommit; PostgreSQL with pg_dump")
+    base, fake = request.getfixturevalue("served")
+    backup = tmp_path / "backup.db"
     client = SignedClient(base, SECRET, fake)
     stop, written = threading.Event(), []
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,21 +10,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from storage.models import PlanAction
-from tests.bot.conftest import TOKEN
-from tests.bot.test_cli import TECHCOMMIT, clean_env, run, url_of
 from tests.plan_data import SEED
+from tests.support.cli import TECHCOMMIT, env_for, run
 from tests.support.fakeslack import FakeSlack
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(token=TOKEN) as fake:
-        yield fake
-        assert fake.problems == [], fake.describe()
-
-
-def env_for(engine: Engine, fake: FakeSlack, **more: str) -> dict[str, str]:
-    return clean_env(DATABASE_URL=url_of(engine), SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url, **more)
 
 
 def actions(engine: Engine) -> int:
@@ -34,10 +21,10 @@ def actions(engine: Engine) -> int:
 
 
 def test_import_the_seed_and_run_the_fourth_quarter_of_year_one(
-    engine: Engine, fake: FakeSlack, tmp_path: Path
+    engine: Engine, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    fake.users_by_email["kate@example.ac.uk"] = "U0KATE"
-    env = env_for(engine, fake)
+    fake_slack.users_by_email["kate@example.ac.uk"] = "U0KATE"
+    env = env_for(engine, fake_slack)
     imported = run(["plan", "import", str(SEED), "--default-owner", "kate@example.ac.uk"], env, tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.startswith(
@@ -47,7 +34,7 @@ def test_import_the_seed_and_run_the_fourth_quarter_of_year_one(
     first = run(["reminders", "run", "--as-of", "2019-08-01T09:00"], env, tmp_path)
     assert first.returncode == 0, first.stderr
     assert "sent   plan-quarter:2018Q4:slack:U0KATE" in first.stdout
-    [dm] = fake.calls_to("chat.postMessage")
+    [dm] = fake_slack.calls_to("chat.postMessage")
     assert dm.response["channel"] == "DU0KATE"
     listed = [
         b["text"]["text"].split("*")[1]
@@ -57,13 +44,15 @@ def test_import_the_seed_and_run_the_fourth_quarter_of_year_one(
     assert listed == ["Y1-01", "Y1-02", "Y1-03", "Y1-04", "Y1-06", "Y1-07", "Y1-08", "Y1-13"]
     again = run(["reminders", "run", "--as-of", "2019-08-01T09:00"], env, tmp_path)
     assert "0 sent" in again.stdout
-    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
     listing = run(["deliveries", "list"], env, tmp_path).stdout
     assert "sent     2019-08-01 09:00  attempts=1  plan-quarter:2018Q4:slack:U0KATE" in listing
 
 
-def test_reimport_keeps_owners_and_reports_unknown_emails(engine: Engine, fake: FakeSlack, tmp_path: Path) -> None:
-    env = env_for(engine, fake)
+def test_reimport_keeps_owners_and_reports_unknown_emails(
+    engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = env_for(engine, fake_slack)
     plan = tmp_path / "plan.csv"
     plan.write_text("ref,year,title,owner,quarters,pillar\nP1,2026,First,U0AAA1,Q1,\nP2,2026,Second,nobody@x.org,Q2,\n")
     first = run(["plan", "import", str(plan)], env, tmp_path)
@@ -91,11 +80,11 @@ def test_reimport_keeps_owners_and_reports_unknown_emails(engine: Engine, fake: 
     ],
 )
 def test_a_bad_file_imports_nothing_and_says_why(
-    engine: Engine, fake: FakeSlack, tmp_path: Path, content: bytes, says: str
+    engine: Engine, fake_slack: FakeSlack, tmp_path: Path, content: bytes, says: str
 ) -> None:
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
-    result = run(["plan", "import", str(path)], env_for(engine, fake), tmp_path)
+    result = run(["plan", "import", str(path)], env_for(engine, fake_slack), tmp_path)
     assert result.returncode == 2
     assert says in result.stderr
     assert "Nothing was imported." in result.stderr
@@ -103,14 +92,16 @@ def test_a_bad_file_imports_nothing_and_says_why(
     assert actions(engine) == 0
 
 
-def test_two_passes_at_once_in_two_processes_send_each_dm_once(engine: Engine, fake: FakeSlack, tmp_path: Path) -> None:
+def test_two_passes_at_once_in_two_processes_send_each_dm_once(
+    engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
     owners = [f"U0OWNER{n:02d}" for n in range(24)]
     plan = tmp_path / "plan.csv"
     plan.write_text(
         "ref,year,title,owner,quarters,pillar\n"
         + "".join(f"R{n},2018,Action {n},{owner},Q4,\n" for n, owner in enumerate(owners))
     )
-    env = env_for(engine, fake)
+    env = env_for(engine, fake_slack)
     assert run(["plan", "import", str(plan)], env, tmp_path).returncode == 0
     passes = [
         subprocess.Popen(
@@ -125,17 +116,17 @@ def test_two_passes_at_once_in_two_processes_send_each_dm_once(engine: Engine, f
     ]
     outputs = [p.communicate(timeout=120) for p in passes]
     assert [p.returncode for p in passes] == [0, 0], outputs
-    sent = [c.response["channel"] for c in fake.calls_to("chat.postMessage") if c.ok]
+    sent = [c.response["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.ok]
     assert sorted(sent) == sorted(f"D{owner}" for owner in owners)
     assert sum(out.count("sent   plan-quarter") for out, _ in outputs) == 24
 
 
-def test_dry_run_and_without_a_token(engine: Engine, fake: FakeSlack, tmp_path: Path) -> None:
-    env = env_for(engine, fake)
+def test_dry_run_and_without_a_token(engine: Engine, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    env = env_for(engine, fake_slack)
     run(["plan", "import", str(SEED), "--default-owner", "U0KATE"], env, tmp_path)
     dry = run(["reminders", "run", "--as-of", "2019-08-01T09:00", "--dry-run"], env, tmp_path)
     assert "would queue plan-quarter:2018Q4:slack:U0KATE" in dry.stdout
-    assert fake.calls == []
+    assert fake_slack.calls == []
     no_token = {k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}
     result = run(["reminders", "run", "--as-of", "2019-08-01T09:00"], no_token, tmp_path)
     assert result.returncode == 2
@@ -144,9 +135,9 @@ def test_dry_run_and_without_a_token(engine: Engine, fake: FakeSlack, tmp_path: 
 
 
 def test_console_organiser_creates_an_event_another_user_rsvps_and_the_reminder_reaches_only_them(
-    engine: Engine, fake: FakeSlack, tmp_path: Path
+    engine: Engine, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    env = env_for(engine, fake)
+    env = env_for(engine, fake_slack)
     day = date.today() + timedelta(days=14)  # the console runs on the real clock
     create = "\n".join(
         [
@@ -173,6 +164,6 @@ def test_console_organiser_creates_an_event_another_user_rsvps_and_the_reminder_
     assert "You're going to Soldering clinic" in rsvp.stdout, rsvp.stdout
     sent = run(["reminders", "run", "--as-of", f"{day - timedelta(days=1)}T12:30"], env, tmp_path)
     assert "sent   event-reminder:1:slack:U0BOB" in sent.stdout, sent.stdout + sent.stderr
-    [dm] = fake.calls_to("chat.postMessage")
+    [dm] = fake_slack.calls_to("chat.postMessage")
     assert dm.response["channel"] == "DU0BOB"
     assert "Soldering clinic" in dm.args["text"]

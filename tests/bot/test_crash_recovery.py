@@ -13,8 +13,7 @@ from sqlalchemy import Engine, select
 
 from storage.models import Delivery
 from storage.outbox import INTERRUPTED
-from tests.bot.test_cli import TECHCOMMIT, run
-from tests.bot.test_cli_plan import env_for, fake  # noqa: F401  (the fixture)
+from tests.support.cli import TECHCOMMIT, env_for, run
 from tests.support.fakeslack import FakeSlack
 
 OWNERS = [f"U0CRASH{n:02d}" for n in range(30)]
@@ -23,7 +22,7 @@ OWNERS = [f"U0CRASH{n:02d}" for n in range(30)]
 @pytest.mark.slow
 def test_a_fan_out_killed_half_way_sends_each_message_once_after_a_restart(
     engine: Engine,
-    fake: FakeSlack,  # noqa: F811
+    fake_slack: FakeSlack,
     tmp_path: Path,
 ) -> None:
     plan = tmp_path / "plan.csv"
@@ -31,9 +30,9 @@ def test_a_fan_out_killed_half_way_sends_each_message_once_after_a_restart(
         "ref,year,title,owner,quarters,pillar\n"
         + "".join(f"K{n},2018,Action {n},{owner},Q4,\n" for n, owner in enumerate(OWNERS))
     )
-    env = env_for(engine, fake)
+    env = env_for(engine, fake_slack)
     assert run(["plan", "import", str(plan)], env, tmp_path).returncode == 0
-    fake.fail("chat.postMessage", status=200, delay=0.15, times=10_000)  # slow but successful sends
+    fake_slack.fail("chat.postMessage", status=200, delay=0.15, times=10_000)  # slow but successful sends
     first = subprocess.Popen(
         [TECHCOMMIT, "reminders", "run", "--as-of", "2019-08-01T09:00"],
         env=env,
@@ -41,16 +40,16 @@ def test_a_fan_out_killed_half_way_sends_each_message_once_after_a_restart(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    fake.wait_for(lambda: len(fake.calls_to("chat.postMessage")) >= 10 or None, timeout=60)
+    fake_slack.wait_for(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 10 or None, timeout=60)
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     time.sleep(0.5)  # a post the killed process had sent is still answered (and delivered) by Slack
-    killed_after = len(fake.calls_to("chat.postMessage"))
+    killed_after = len(fake_slack.calls_to("chat.postMessage"))
     assert killed_after < len(OWNERS)
     # Restarted after the dead sender's claims have lapsed (5 minutes).
     second = run(["reminders", "run", "--as-of", "2019-08-01T09:06"], env, tmp_path)
     assert second.returncode in (0, 1), second.stderr
-    received = Counter(c.response["channel"] for c in fake.calls_to("chat.postMessage") if c.ok)
+    received = Counter(c.response["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.ok)
     assert max(received.values()) == 1  # nobody got two
     with engine.connect() as conn:
         rows = conn.execute(select(Delivery.recipient, Delivery.status, Delivery.last_error)).all()

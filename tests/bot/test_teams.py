@@ -20,6 +20,7 @@ from handlers.clock import FixedClock
 from storage.models import CpdEntry, Delivery
 from tests.bot.conftest import SECRET, TOKEN
 from tests.plan_data import csv_plan, load_plan
+from tests.support.cli import clean_env, env_for, run, serving
 from tests.support.fakeconnector import ConnectorCall, FakeConnector
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackclient import SignedClient
@@ -304,49 +305,24 @@ def test_one_reminders_run_reaches_a_slack_user_and_a_teams_user(
     engine: Engine, fake_slack: FakeSlack, connector: FakeConnector, tmp_path: Any
 ) -> None:
     """The issue's scenario with real processes: `serve` for both platforms, then one `reminders run` pass."""
-    import subprocess
-    import time
-    import urllib.request
-
-    from tests.bot.test_cli import TECHCOMMIT, clean_env, free_port, run, url_of
-
-    env = clean_env(
-        DATABASE_URL=url_of(engine),
-        SLACK_BOT_TOKEN=TOKEN,
+    env = env_for(
+        engine,
+        fake_slack,
         SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake_slack.api_url,
         TEAMS_ALLOW_ANONYMOUS="true",
         SCHEDULER_ENABLED="false",
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
-            except OSError:
-                assert server.poll() is None, server.stderr
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
-        base = f"http://127.0.0.1:{port}"
+    with serving(env, tmp_path) as server:
         assert "Logged" in card_text(
-            TeamsClient(base, connector, tenant_id=TENANT).message("cpd add 1h Teams reading", user=ANNE).replies()[0]
+            TeamsClient(server.base, connector, tenant_id=TENANT)
+            .message("cpd add 1h Teams reading", user=ANNE)
+            .replies()[0]
         )
         assert "Logged" in json.dumps(
-            SignedClient(base, SECRET, fake_slack).command("/cpd", "add 1h Slack reading", user="U0SLACKER").reply()
+            SignedClient(server.base, SECRET, fake_slack)
+            .command("/cpd", "add 1h Slack reading", user="U0SLACKER")
+            .reply()
         )
-    finally:
-        server.terminate()
-        server.communicate(timeout=10)
     assert sorted((e.platform, e.title) for e in entries(engine)) == [
         ("slack", "Slack reading"),
         ("teams", "Teams reading"),
@@ -368,8 +344,6 @@ def test_one_reminders_run_reaches_a_slack_user_and_a_teams_user(
 def test_the_teams_app_package(tmp_path: Any) -> None:
     import struct
     import zipfile
-
-    from tests.bot.test_cli import clean_env, run
 
     app_id = "00000000-1111-2222-3333-444444444444"
     destination = tmp_path / "app.zip"
