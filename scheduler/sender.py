@@ -109,6 +109,13 @@ def _send_one(
             unit.commit()
         result.skipped.append(row.key)
         return
+    except Exception as exc:  # a row that cannot be rendered must not hold up the rows after it
+        log.exception("delivery cannot be rendered key=%s", row.key)
+        with uow(write=True) as unit:
+            outbox.mark_failed(unit, delivery_id=row.id, error=f"cannot render: {type(exc).__name__}: {exc}")
+            unit.commit()
+        result.failed.append(row.key)
+        return
     with uow(write=True) as unit:
         mine = outbox.mark_sending(unit, delivery_id=row.id, now=clock.now(), lease=LEASE)
         unit.commit()
@@ -141,7 +148,10 @@ def _redraw_if_changed(
         return
     if now != sent:
         for subject in sent.republish:
-            redraw(subject)
+            try:
+                redraw(subject)
+            except Exception:  # the message went out; a failed redraw is corrected by the next change
+                log.warning("redraw after sending failed key=%s subject=%s", row.key, subject, exc_info=True)
 
 
 def _record_failure(row: Delivery, exc: Exception, *, uow: UnitOfWorkFactory, clock: Clock, result: SendResult) -> None:

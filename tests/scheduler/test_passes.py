@@ -14,6 +14,7 @@ from scheduler.passes import due_now, run_pass
 from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed
 from storage import outbox
 from storage import plan as plan_repo
+from storage.outbox import Outgoing
 from storage.uow import UnitOfWorkFactory
 from tests.plan_data import csv_plan, load_plan
 from tests.support.notifier import RecordingNotifier
@@ -163,6 +164,23 @@ def test_a_permanent_failure_is_not_retried(uow_factory: UnitOfWorkFactory) -> N
     result = run(uow_factory, local("2019-08-01T09:00"), notifier)
     assert len(result.sending.failed) == 1
     assert len(notifier.sent) == 1
+
+
+@pytest.mark.usefixtures("plan")
+def test_a_row_that_cannot_be_rendered_fails_alone_and_the_rest_are_sent(uow_factory: UnitOfWorkFactory) -> None:
+    at = local("2019-08-01T09:00")
+    broken = Outgoing(key="plan-quarter:broken", kind="plan-quarter", platform="slack", recipient="U0X", params={})
+    with uow_factory(write=True) as uow:
+        assert outbox.enqueue(uow, message=broken, now=at - timedelta(minutes=1))  # queued first, claimed first
+        uow.commit()
+    notifier = RecordingNotifier()
+    result = run(uow_factory, at, notifier)
+    assert result.sending.failed == ["plan-quarter:broken"]
+    assert sorted(r for r, _ in notifier.sent) == ["U01ALICE", "U02BOB"]
+    with uow_factory(write=False) as uow:
+        [failed] = outbox.list_deliveries(uow, failed_only=True)
+    assert failed.key == "plan-quarter:broken"
+    assert (failed.last_error or "").startswith("cannot render: ")
 
 
 @pytest.mark.usefixtures("plan")
