@@ -13,18 +13,24 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
-    """An Alembic config pointing at our migrations (no alembic.ini needed)."""
+def alembic_config() -> Config:
+    """An Alembic config pointing at our migrations (no alembic.ini needed).
+
+    Commands run on a connection passed in `config.attributes["connection"]`; the database URL
+    (and its password) never goes into the config.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    if engine is not None:
-        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` on the engine's database."""
-    config = alembic_config(engine)
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -32,7 +38,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def head_revision() -> str:
     """The newest migration shipped with this code."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
@@ -50,7 +56,7 @@ def schema_problem(engine: Engine) -> str | None:
         return None
     if current is None:
         return "the database has no schema yet; run `techcommit db upgrade`"
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    known = {rev.revision for rev in _scripts().walk_revisions()}
     if current not in known:
         return f"the database is at migration {current}, newer than this code knows; upgrade techcommit"
     return f"the database schema is behind ({current}, code needs {head}); run `techcommit db upgrade`"
@@ -62,7 +68,6 @@ def backup_sqlite(engine: Engine, destination: str) -> int:
     Readers and writers carry on meanwhile: the copy is a snapshot of one committed state.
     """
     import sqlite3
-    from pathlib import Path
 
     if engine.dialect.name != "sqlite" or not engine.url.database:
         raise ValueError("only an SQLite file can be backed up this way (for PostgreSQL use pg_dump)")

@@ -1,11 +1,10 @@
-"""Alembic environment: runs on a connection we are given, or on DATABASE_URL's engine."""
+"""Alembic environment: runs on the connection `storage.schema` passes in (`techcommit db upgrade`)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.db import make_engine
 from storage.models import Base
 
 config = context.config
@@ -25,15 +24,9 @@ def _run(connection: Connection) -> None:
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
-    if connection is not None:
-        _run(connection)
-        return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    try:
-        with engine.connect() as conn:
-            _run(conn)
-    finally:
-        engine.dispose()
+    if connection is None:
+        raise SystemExit("run migrations with `techcommit db upgrade`, not the alembic command")
+    _run(connection)
 
 
 if context.is_offline_mode():

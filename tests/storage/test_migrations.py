@@ -55,7 +55,7 @@ def normalise(value: Any) -> Any:
 
 @pytest.mark.parametrize("start", REVISIONS[:-1])
 def test_upgrading_from_each_migration_keeps_every_row(engine: Engine, start: str) -> None:
-    config = alembic_config(engine)
+    config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "base")
