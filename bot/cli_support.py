@@ -24,12 +24,7 @@ def settings_or_exit(**overrides: object) -> Settings:
         settings = load_settings(**overrides)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    configure_logging(
-        settings.log_level,
-        secrets_to_hide=[
-            settings.secret(name) for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token")
-        ],
-    )
+    configure_logging(settings.log_level, secrets_to_hide=settings.secret_values())
     return settings
 
 

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         value = getattr(self, name)
         return value.get_secret_value() if isinstance(value, SecretStr) else ""
 
+    def secret_values(self) -> list[str]:
+        """Every secret that is set (tokens, signing secret, Teams password), for scrubbing from logs."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into one ConfigError line per problem."""
