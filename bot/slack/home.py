@@ -35,6 +35,17 @@ class HomeTabs:
             self._viewers.add(who.person.user_id)
         self.publish(who)
 
+    def clicked(self, who: Who) -> None:
+        """Something was changed from the person's Home tab: redraw it, unless `changed` already does.
+
+        Someone who opened the tab before this process started is not known as a viewer yet.
+        """
+        with self._lock:
+            known = who.person.user_id in self._viewers
+            self._viewers.add(who.person.user_id)
+        if not known:
+            self.publish(who)
+
     def changed(self, who: Who) -> None:
         with self._lock:
             watching = who.person.user_id in self._viewers

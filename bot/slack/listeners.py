@@ -137,7 +137,7 @@ def register(
 
         def show(result: ui.Response) -> None:
             if isinstance(result, ui.Home):
-                homes.publish(who)  # a click on the Home tab redraws it
+                homes.clicked(who)
             else:
                 deliverer.deliver(result, target)
 

@@ -8,11 +8,14 @@ from datetime import timedelta
 from sqlalchemy import Engine, String, Text, select
 
 from bot.composition import Deps
+from bot.dispatch import Who
+from bot.slack.render import to_home
 from bot.surfaces import scheduler_sweep
 from handlers.clock import FixedClock
 from storage import events, roles
 from storage.events import EventFields
 from storage.models import AuditLog, Base
+from storage.people import PersonId
 from tests.bot.test_slack_cpd import button, texts
 from tests.plan_data import csv_plan, load_plan
 from tests.support.blockkit import check_view
@@ -94,6 +97,18 @@ def test_a_status_click_on_the_home_tab_redraws_it(
     slack.block_action(done["action_id"], done["value"], user=ME, view={"id": "VHOME", "type": "home"})
     fake_slack.wait_call("views.publish", lambda c: "✅ Done" in texts(c.args["view"]))
     assert not fake_slack.calls_to("chat.postMessage")
+
+
+def test_a_status_click_on_a_home_tab_opened_before_a_restart_redraws_it(
+    slack: SignedClient, fake_slack: FakeSlack, deps: Deps, clock: FixedClock
+) -> None:
+    """This process never saw the tab open (no app_home_opened since it started), yet the click redraws it."""
+    load_plan(deps.uow, csv_plan([("H1", 2026, "Home action", ME, "Q1", "")]), now=clock.now())
+    shown_before = to_home(deps.dispatcher.home(Who(PersonId("slack", "T0TEST", ME), ME)))  # what Slack still shows
+    done = button(shown_before, "Done")
+    slack.block_action(done["action_id"], done["value"], user=ME, view={"id": "VHOME", "type": "home"})
+    redrawn = fake_slack.wait_call("views.publish", lambda c: "✅ Done" in texts(c.args["view"]))
+    assert redrawn.args["user_id"] == ME
 
 
 def test_home_at_its_fullest_stays_within_block_kit_limits(
