@@ -21,7 +21,7 @@ from storage.people import PersonId
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("techcommit.teams")
-_AT_MENTION = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
+_AT_MENTION = re.compile(r"<at>([^<]*)</at>", re.IGNORECASE)
 SORRY = (
     "Sorry — something went wrong on our side and nothing was changed. If it keeps happening, give an admin "
     "the reference {ref}."
@@ -97,7 +97,8 @@ class TeamsConversation:
                 else:
                     result = await asyncio.to_thread(dispatcher.submit, who, chosen, delivery=delivery)
             else:
-                text = _AT_MENTION.sub(" ", activity.text or "").strip()
+                # The SDK has removed the bot's own mention; anyone else mentioned stays as their name.
+                text = _AT_MENTION.sub(r"\1", activity.text or "").strip()
                 result = await asyncio.to_thread(self.command, dispatcher, who, text, delivery)
             await self.show(context, result)
 

@@ -125,6 +125,16 @@ def test_a_message_command_logs_cpd_for_the_teams_person(teams: TeamsClient, eng
     assert (entry.minutes, entry.activity_type) == (90, "formal")
 
 
+def test_mentioning_the_bot_and_a_colleague_in_a_command(teams: TeamsClient, engine: Engine) -> None:
+    """In a group chat people @mention the bot; a colleague mentioned in the text keeps their name."""
+    bob = TeamsUser.make("Bob Teams")
+    text = f"<at>{teams.bot['name']}</at> cpd add 1h Showed <at>{bob.name}</at> the reflow oven"
+    [reply] = teams.message(text, user=ANNE, mentioning=[teams.bot, {"id": bob.teams_id, "name": bob.name}]).replies()
+    assert "Logged" in card_text(reply)
+    [entry] = entries(engine)
+    assert entry.title == "Showed Bob Teams the reflow oven"
+
+
 def test_a_leading_slash_and_the_form_as_a_card(teams: TeamsClient, engine: Engine) -> None:
     [form] = teams.message("/cpd add", user=ANNE).replies()
     [card] = FakeConnector.cards(form)

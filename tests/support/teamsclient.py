@@ -215,9 +215,18 @@ class TeamsClient:
         user: TeamsUser,
         conversation_id: str | None = None,
         authorization: str | None = None,
+        mentioning: list[dict[str, str]] | None = None,
     ) -> Posted:
-        """A plain-text message the user typed in their chat with the bot."""
+        """A plain-text message the user typed in their chat with the bot.
+
+        `mentioning` lists the accounts (``{"id", "name"}``) @mentioned in it: the text carries
+        ``<at>name</at>`` for each, and the activity a mention entity, as Teams sends them.
+        """
         activity = self.base_activity("message", user, conversation_id)
+        for account in mentioning or ():
+            tag = f"<at>{account['name']}</at>"
+            assert tag in text, f"the text should contain {tag}"
+            activity["entities"].append({"type": "mention", "text": tag, "mentioned": dict(account)})
         activity.update(
             textFormat="plain",
             text=text,
