@@ -23,22 +23,17 @@ from bot.slack.notifier import SlackNotifier
 
 def web_client(deps: Deps) -> WebClient:
     """A Web API client for SLACK_API_URL that retries rate limits, server errors and dropped connections."""
-    client = WebClient(
+    return WebClient(
         token=deps.settings.secret("slack_bot_token"),
         base_url=deps.settings.slack_api_url,
         timeout=15,
         logger=logging.getLogger("techcommit.slack.web"),
-    )
-    client.retry_handlers.extend(
-        [
+        retry_handlers=[
+            ConnectionErrorRetryHandler(),
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
-        ]
+        ],
     )
-    # slack-sdk installs a connection-error handler by default; make sure there is one.
-    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
-        client.retry_handlers.append(ConnectionErrorRetryHandler())
-    return client
 
 
 FILE_THREADS = 4  # exports (PDF, CSV, calendar files) made and uploaded at once
