@@ -6,9 +6,10 @@ import json
 import struct
 import zipfile
 import zlib
+from importlib.resources import files
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "teams" / "manifest.json"
+TEMPLATE = files("bot.teams") / "manifest.json"  # shipped inside the package, so installed copies have it
 ACCENT = (0x1D, 0x4E, 0x5F)
 
 
