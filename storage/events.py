@@ -13,8 +13,6 @@ from storage.models import Event, EventRsvp
 from storage.people import PersonId
 from storage.uow import UnitOfWork
 
-RESPONSES = ("going", "maybe", "not-going", "waitlist")
-
 
 @dataclass(frozen=True)
 class EventFields:

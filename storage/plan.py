@@ -64,10 +64,6 @@ def all_actions(uow: UnitOfWork) -> list[PlanAction]:
     return list(uow.session.scalars(select(PlanAction).order_by(PlanAction.plan_year_number, PlanAction.id)))
 
 
-def count_actions(uow: UnitOfWork) -> int:
-    return int(uow.session.scalar(select(func.count()).select_from(PlanAction)) or 0)
-
-
 def actions_due(uow: UnitOfWork, *, plan_year: int, quarter: int, owner: Owner | None = None) -> list[PlanAction]:
     """Actions due in the quarter (of one owner, if given), in plan order."""
     stmt = (
@@ -120,14 +116,6 @@ def assign(uow: UnitOfWork, *, action: PlanAction, owner: Owner | None, now: dat
     action.owner_platform, action.owner_user_id = owner if owner else (None, None)
     action.updated_at = now
     uow.session.flush()
-
-
-def unassign_all_of(uow: UnitOfWork, *, owner: Owner, now: datetime) -> int:
-    """Unassign every action of an owner (when they leave); return how many."""
-    actions = actions_owned_by(uow, owner=owner)
-    for action in actions:
-        assign(uow, action=action, owner=None, now=now)
-    return len(actions)
 
 
 def add_status(

@@ -68,10 +68,6 @@ class UnitOfWork:
         """Commit what was done so far."""
         self.session.commit()
 
-    def rollback(self) -> None:
-        """Throw away what was done so far."""
-        self.session.rollback()
-
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]
 

@@ -49,8 +49,8 @@ class Deliverer:
         self,
         client: WebClient,
         dms: DmChannels,
-        republisher: Callable[[str], tuple[str, str, ui.Reply] | None] | None = None,
-        files: Executor | None = None,
+        republisher: Callable[[str], tuple[str, str, ui.Reply] | None],
+        files: Executor,
     ) -> None:
         self.client = client
         self.dms = dms
@@ -70,10 +70,8 @@ class Deliverer:
                     self.republish(subject)
             case ui.Form():
                 self.open_form(result, target)
-            case ui.FileReply() if self.files is not None:
-                self.files.submit(self._send_file_reporting, result, target)
             case ui.FileReply():
-                self.send_file(result, target)
+                self.files.submit(self._send_file_reporting, result, target)
             case ui.Home():
                 self.client.views_publish(user_id=target.user_id, view=to_home(result))
             case ui.FormErrors():
@@ -98,8 +96,6 @@ class Deliverer:
         One redraw per subject at a time, each reading fresh data inside the lock, so the last
         update Slack receives is never older than an earlier one.
         """
-        if self.republisher is None:
-            return
         with self._locks_guard:
             lock = self._locks.setdefault(subject, Lock())
         with lock:

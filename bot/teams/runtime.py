@@ -8,10 +8,10 @@ Framework JWT); anonymous requests only when TEAMS_ALLOW_ANONYMOUS is set, for l
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 import pydantic
@@ -37,7 +37,6 @@ from bot.teams.loop import LoopThread
 from handlers import ui
 
 log = logging.getLogger("techcommit.teams")
-MESSAGES_PATH = "/api/messages"
 
 
 def sdk_configuration(settings: Settings) -> dict[str, Any]:
@@ -133,7 +132,7 @@ class TeamsRuntime:
             status, payload = 500, {"error": "internal error"}
         data = b"" if payload is None else json.dumps(payload).encode()
         headers = [("Content-Length", str(len(data)))] + ([("Content-Type", "application/json")] if data else [])
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [data]
 
     def send(self, reference_json: str, reply: ui.Reply, card: dict[str, Any]) -> str:
@@ -160,18 +159,3 @@ class TeamsRuntime:
 
     def close(self) -> None:
         self.loop.stop()
-
-
-_REASONS = {
-    200: "OK",
-    202: "Accepted",
-    400: "Bad Request",
-    401: "Unauthorized",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-}
-
-
-def to_thread(function: Callable[..., Any], *args: Any) -> Any:
-    """Blocking work (the dispatcher, the database) off the event loop."""
-    return asyncio.to_thread(function, *args)
