@@ -9,6 +9,7 @@ the bot, never user data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -18,6 +19,20 @@ from typing import Literal
 def escape(text: str) -> str:
     """Make typed text safe to place in markup (`&`, `<`, `>`)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(markup: str) -> str:
+    """The inverse of `escape`, for surfaces that show text rather than markup."""
+    return markup.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+# The tokens of our markup (Slack's mrkdwn), for surfaces that render it some other way.
+LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")  # <url|label>
+BARE_LINK = re.compile(r"<(https?://[^>|]+)>")  # <url>
+MENTION = re.compile(r"<@([A-Za-z0-9-]+)(?:\|[^>]*)?>")  # <@U123> (Slack) or <@3f2a-…> (a Teams AAD id)
+CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")  # <#C123> or <#C123|name>
+BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")  # *bold*
+ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")  # _italic_
 
 
 def clip(text: str, limit: int) -> str:
@@ -32,7 +47,7 @@ def plain(markup: str) -> str:
     """Markup as plain text (for places that show no formatting, like form errors)."""
     for mark in ("`", "*"):
         markup = markup.replace(mark, "")
-    return markup.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return unescape(markup)
 
 
 def bold(markup: str) -> str:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from handlers import ui
-
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
-_BARE_LINK = re.compile(r"<(https?://[^>|]+)>")
-_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
 
 
 def markup_to_text(markup: str) -> str:
     """Turn chat markup into readable terminal text."""
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", markup)
-    text = _BARE_LINK.sub(r"\1", text)
-    text = _MENTION.sub(r"@\1", text)
-    text = _BOLD.sub(r"\1", text)
-    text = _ITALIC.sub(r"\1", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = ui.LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", markup)
+    text = ui.BARE_LINK.sub(r"\1", text)
+    text = ui.MENTION.sub(r"@\1", text)
+    text = ui.CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
+    text = ui.BOLD.sub(r"\1", text)
+    text = ui.ITALIC.sub(r"\1", text)
+    return ui.unescape(text)
 
 
 def render_reply(reply: ui.Reply, buttons: list[ui.Button]) -> str:

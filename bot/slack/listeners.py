@@ -30,11 +30,6 @@ def _one_of(ids: object) -> re.Pattern[str]:
     return re.compile("^(?:" + "|".join(re.escape(str(i)) for i in ids) + ")$")  # type: ignore[attr-defined]
 
 
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of `&`, `<` and `>` in command text (mentions and links stay as they are)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def who_from(context: BoltContext, body: dict[str, Any]) -> Who:
     user = body.get("user") or {}
     name = body.get("user_name") or user.get("name") or user.get("username")
@@ -104,7 +99,7 @@ def register(
         ack()
         who = who_from(context, body)
         name = str(body.get("command", "")).lstrip("/")
-        text = unescape(body.get("text") or "")
+        text = ui.unescape(body.get("text") or "")  # Slack escapes &, < and > in what was typed
         target = Target(
             user_id=who.person.user_id,
             channel_id=body.get("channel_id"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from microsoft_teams.cards import (
@@ -24,23 +23,17 @@ from handlers import ui
 
 CARD_VERSION = "1.5"
 ACTION_KEY, VALUE_KEY, FORM_KEY, STATE_KEY = "tc_action", "tc_value", "tc_form", "tc_state"
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
-_BARE_LINK = re.compile(r"<(https?://[^>|]+)>")
-_MENTION = re.compile(r"<@([A-Za-z0-9-]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 TEXT_LIMIT = 4000
 
 
 def to_markdown(markup: str) -> str:
     """Our chat markup as the markdown Adaptive Cards understand (links, bold, italics); entities decoded."""
-    text = _LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", markup)
-    text = _BARE_LINK.sub(r"\1", text)
-    text = _MENTION.sub(lambda m: "@" + m.group(1)[:8], text)
-    text = _CHANNEL.sub(r"#\1", text)
-    text = _BOLD.sub(r"**\1**", text)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return text[:TEXT_LIMIT]
+    text = ui.LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", markup)
+    text = ui.BARE_LINK.sub(r"\1", text)
+    text = ui.MENTION.sub(lambda m: "@" + m.group(1)[:8], text)
+    text = ui.CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
+    text = ui.BOLD.sub(r"**\1**", text)
+    return ui.unescape(text)[:TEXT_LIMIT]
 
 
 def _submit(button: ui.Button) -> SubmitAction:

@@ -7,7 +7,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.console.render import markup_to_text
 from bot.slack.render import clip_markup, read_values, to_home, to_message, to_modal
+from bot.teams.render import to_markdown
 from handlers import ui
 from handlers.cpd.views import entry_form
 from tests.support.blockkit import check_message, check_view
@@ -84,3 +86,23 @@ def test_read_values_understands_each_element() -> None:
         }
     )
     assert values == {"a": "2h", "b": "2026-11-20", "c": "formal", "d": None, "e": None}
+
+
+MARKUP = (
+    "📣 *Glass & safety* is being announced in <#C0TECHNET>; ask <@U0ORG1> or <@3f2a9c1e-aaaa-bbbb> in "
+    "<#C0HELP|help>, see <https://example.ac.uk/tc|the plan> or <https://example.ac.uk> &lt;soon&gt;"
+)
+
+
+def test_the_console_shows_markup_as_readable_text() -> None:
+    assert markup_to_text(MARKUP) == (
+        "📣 Glass & safety is being announced in #C0TECHNET; ask @U0ORG1 or @3f2a9c1e-aaaa-bbbb in "
+        "#help, see the plan (https://example.ac.uk/tc) or https://example.ac.uk <soon>"
+    )
+
+
+def test_teams_cards_show_markup_as_markdown() -> None:
+    assert to_markdown(MARKUP) == (
+        "📣 **Glass & safety** is being announced in #C0TECHNET; ask @U0ORG1 or @3f2a9c1e in "
+        "#help, see [the plan](https://example.ac.uk/tc) or https://example.ac.uk <soon>"
+    )
