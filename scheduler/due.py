@@ -82,14 +82,7 @@ def _followups(
 
 
 def _to_owner(kind: str, quarter: Quarter, owner: tuple[str, str]) -> Outgoing:
-    platform, user = owner
-    return Outgoing(
-        key=f"{kind}:{quarter.label}:{platform}:{user}",
-        kind=kind,
-        platform=platform,
-        recipient=user,
-        params={"quarter": quarter.label},
-    )
+    return Outgoing.direct(kind, quarter.label, owner, {"quarter": quarter.label})
 
 
 def _waiting(uow: UnitOfWork, quarter: Quarter, owner: tuple[str, str]) -> bool:

@@ -19,13 +19,5 @@ def event_messages_due(uow: UnitOfWork, *, now: datetime, policy: Policy) -> lis
     for kind, events in ((EVENT_REMINDER, soon), (EVENT_CREDIT, ended)):
         for event in events:
             for rsvp in event_repo.with_response(uow, event_id=event.id, responses=("going",)):
-                messages.append(
-                    Outgoing(
-                        key=f"{kind}:{event.id}:{rsvp.platform}:{rsvp.user_id}",
-                        kind=kind,
-                        platform=rsvp.platform,
-                        recipient=rsvp.user_id,
-                        params={"event": event.id},
-                    )
-                )
+                messages.append(Outgoing.direct(kind, event.id, (rsvp.platform, rsvp.user_id), {"event": event.id}))
     return messages

@@ -32,6 +32,19 @@ class Outgoing:
     params: dict[str, Any]
     to_channel: bool = False
 
+    @classmethod
+    def direct(
+        cls, kind: str, about: object, to: tuple[str, str], params: dict[str, Any], *, occasion: str = ""
+    ) -> Outgoing:
+        """A DM of `kind` about something (a quarter, an event) to one (platform, user id).
+
+        Its key — kind, subject, person, and the occasion if one subject can warrant several — is
+        what makes it go out once however many times it is queued.
+        """
+        platform, user_id = to
+        key = ":".join(part for part in (kind, str(about), platform, user_id, occasion) if part)
+        return cls(key=key, kind=kind, platform=platform, recipient=user_id, params=params)
+
 
 def enqueue(uow: UnitOfWork, *, message: Outgoing, now: datetime) -> bool:
     """Queue the message unless one with the same key exists; tell whether this call queued it."""

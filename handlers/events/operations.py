@@ -8,6 +8,7 @@ import io
 from handlers import ui
 from handlers.context import Ctx
 from handlers.cpd.views import entry_card
+from handlers.deliveries import EVENT_CANCELLED, EVENT_PROMOTED
 from handlers.errors import NotAllowed, UserError
 from handlers.events import form, views
 from handlers.events.ics import event_ics
@@ -130,18 +131,12 @@ def promote_from_waitlist(ctx: Ctx, event: Event) -> None:
     going = repo.counts(ctx.uow, event_ids=[event.id])[event.id]["going"]
     for waiting in repo.waitlist(ctx.uow, event_id=event.id)[: max(event.capacity - going, 0)]:
         waiting.response, waiting.waitlisted_at = "going", None
-        key = f"event-promoted:{event.id}:{waiting.platform}:{waiting.user_id}:{ctx.now():%Y%m%dT%H%M%S%f}"
-        outbox.enqueue(
-            ctx.uow,
-            message=Outgoing(
-                key=key,
-                kind="event-promoted",
-                platform=waiting.platform,
-                recipient=waiting.user_id,
-                params={"event": event.id},
-            ),
-            now=ctx.now(),
-        )
+        to, moment = (
+            (waiting.platform, waiting.user_id),
+            f"{ctx.now():%Y%m%dT%H%M%S%f}",
+        )  # promoted again later: told again
+        message = Outgoing.direct(EVENT_PROMOTED, event.id, to, {"event": event.id}, occasion=moment)
+        outbox.enqueue(ctx.uow, message=message, now=ctx.now())
     ctx.uow.session.flush()
 
 
@@ -197,17 +192,8 @@ def cancel(ctx: Ctx, event_id: int, reason: str) -> ui.Reply:
     repo.cancel(ctx.uow, event=event, reason=reason[:500], now=ctx.now())
     told = repo.with_response(ctx.uow, event_id=event.id, responses=("going", "maybe", "waitlist"))
     for r in told:
-        outbox.enqueue(
-            ctx.uow,
-            message=Outgoing(
-                key=f"event-cancelled:{event.id}:{r.platform}:{r.user_id}",
-                kind="event-cancelled",
-                platform=r.platform,
-                recipient=r.user_id,
-                params={"event": event.id},
-            ),
-            now=ctx.now(),
-        )
+        tell = Outgoing.direct(EVENT_CANCELLED, event.id, (r.platform, r.user_id), {"event": event.id})
+        outbox.enqueue(ctx.uow, message=tell, now=ctx.now())
     message = (
         f"❌ Cancelled *{ui.clip(event.title, 200)}*; telling {plural(len(told), 'person', 'people')} who answered."
     )
