@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from storage import cpd, registration
+from storage import registration
 from storage.models import (
     AuditLog,
     ConversationRef,
@@ -31,9 +31,24 @@ def _iso(value: Any) -> Any:
 
 
 def personal_records(uow: UnitOfWork, *, person: PersonId) -> dict[str, Any]:
-    """All rows that are about the person, as plain data."""
+    """All rows that are about the person, as plain data: exactly what `erase_person` deletes or anonymises.
+
+    Rows are the person's on their platform in every workspace (one Enterprise Grid user id is
+    the same in all of them), so each CPD entry and journey says which workspace it was made in.
+    """
     session, user, platform = uow.session, person.user_id, person.platform
-    journeys = registration.journeys_of(uow, person=person)
+    entries = session.scalars(
+        select(CpdEntry)
+        .where(CpdEntry.platform == platform, CpdEntry.user_id == user)
+        .order_by(CpdEntry.occurred_on.desc(), CpdEntry.id.desc())
+    )
+    journeys = list(
+        session.scalars(
+            select(RegJourney)
+            .where(RegJourney.platform == platform, RegJourney.user_id == user)
+            .order_by(RegJourney.id)
+        )
+    )
     evidence = registration.evidence_of(uow, journey_ids=[j.id for j in journeys])
     rsvps = session.execute(
         select(EventRsvp, Event.title, Event.starts_at)
@@ -52,6 +67,7 @@ def personal_records(uow: UnitOfWork, *, person: PersonId) -> dict[str, Any]:
         "cpd_entries": [
             {
                 "id": e.id,
+                "workspace": e.team_id,
                 "date": _iso(e.occurred_on),
                 "minutes": e.minutes,
                 "type": e.activity_type,
@@ -64,10 +80,11 @@ def personal_records(uow: UnitOfWork, *, person: PersonId) -> dict[str, Any]:
                 "logged_at": _iso(e.created_at),
                 "updated_at": _iso(e.updated_at),
             }
-            for e in cpd.list_entries(uow, person=person)
+            for e in entries
         ],
         "registration": [
             {
+                "workspace": j.team_id,
                 "register": j.register,
                 "stage": j.stage,
                 "stage_since": _iso(j.stage_since),

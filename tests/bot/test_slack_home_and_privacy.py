@@ -12,7 +12,9 @@ from bot.dispatch import Who
 from bot.slack.render import to_home
 from bot.surfaces import scheduler_sweep
 from handlers.clock import FixedClock
+from storage import cpd as cpd_repo
 from storage import events, roles
+from storage.cpd import CpdFields
 from storage.events import EventFields
 from storage.models import AuditLog, Base
 from storage.people import PersonId
@@ -143,6 +145,25 @@ def test_my_data_has_everything_about_me(
     assert data["event_rsvps"][0]["response"] == "maybe"
     assert data["plan_actions_owned"] == [{"ref": "D1", "title": "Data action"}]
     assert data["plan_status_updates"][0]["note"] == "Budget"
+
+
+def test_my_data_includes_what_i_logged_in_another_workspace(
+    slack: SignedClient, fake_slack: FakeSlack, deps: Deps, clock: FixedClock
+) -> None:
+    """One Enterprise Grid user id in two workspaces: forget-me erases both, so my-data shows both."""
+    elsewhere = PersonId("slack", "T0OTHER", ME)
+    with deps.uow(write=True) as uow:
+        day = clock.now().date()
+        fields = CpdFields(occurred_on=day, minutes=60, activity_type="formal", title="Elsewhere", tags=())
+        cpd_repo.add_entry(uow, person=elsewhere, fields=fields, now=clock.now())
+        uow.commit()
+    slack.command("/cpd", "add 1h Here", user=ME).reply()
+    slack.command("/techcommit", "my-data", user=ME).reply()
+    data = json.loads(fake_slack.wait_file().content)
+    assert sorted((e["workspace"], e["title"]) for e in data["cpd_entries"]) == [
+        ("T0OTHER", "Elsewhere"),
+        ("T0TEST", "Here"),
+    ]
 
 
 def test_forget_me_asks_first_then_leaves_nothing_behind(
