@@ -95,7 +95,7 @@ class Dispatcher:
             who,
             delivery,
             lambda ctx: handler(ctx, submission),
-            refuse=lambda exc: ui.FormErrors({ui.WHOLE_FORM: ui.plain(exc.message)}),
+            refuse=lambda exc: ui.FormErrors({ui.WHOLE_FORM: exc.message}),
             kind=f"form:{submission.callback}",
         )
         assert not isinstance(result, Deferred)  # only asked for with defer=True

@@ -214,9 +214,15 @@ WHOLE_FORM = ""  # the FormErrors key for a problem with the form as a whole (sh
 
 @dataclass(frozen=True)
 class FormErrors:
-    """The submission was refused: messages by input id (or WHOLE_FORM), shown on the fields."""
+    """The submission was refused: messages by input id (or WHOLE_FORM), shown on the fields.
+
+    Messages may be written in markup like any reply; fields show plain text, so it is made plain here.
+    """
 
     errors: dict[str, str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "errors", {key: plain(message) for key, message in self.errors.items()})
 
 
 class File:

@@ -59,4 +59,4 @@ def save_form(ctx: Ctx, submission: ui.Submission) -> ui.Reply | ui.FormErrors:
     try:
         return ops.save(ctx, draft, parse_entry_id(entry_id) if entry_id else None)
     except UserError as exc:
-        return ui.FormErrors({InputId.CPD_TITLE: ui.plain(exc.message)})
+        return ui.FormErrors({InputId.CPD_TITLE: exc.message})

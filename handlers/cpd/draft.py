@@ -21,7 +21,7 @@ from handlers.parsing import (
     parse_url,
     tokenise,
 )
-from handlers.ui import FormErrors, plain
+from handlers.ui import FormErrors
 from storage.cpd import CpdFields
 
 ADD_EXAMPLE = "`/cpd add 1h30m Soldering course type:formal date:2026-11-20 #career-development`"
@@ -172,7 +172,7 @@ def draft_from_form(values: dict[str, str | None], *, today: date) -> EntryDraft
         if len(texts[input_id]) > TEXT_LIMIT:
             errors[input_id] = f"Keep this under {TEXT_LIMIT:,} characters."
     if errors:
-        return FormErrors({key: plain(message) for key, message in errors.items()})
+        return FormErrors(errors)
     return _draft(
         occurred_on=occurred_on,
         minutes=minutes,

@@ -139,5 +139,5 @@ def _cpd_minutes(value: str, errors: dict[str, str]) -> int | None:
     try:
         return parse_duration(value + "h" if _HOURS.match(value) else value)
     except UserError as exc:
-        errors[InputId.EVENT_CPD_HOURS] = exc.message.replace("`", "")
+        errors[InputId.EVENT_CPD_HOURS] = exc.message
         return None

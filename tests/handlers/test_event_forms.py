@@ -39,3 +39,12 @@ def test_a_forged_event_form_from_a_non_organiser_is_refused(
     admin = Who(PersonId("slack", "T0TEST", "UADMIN"), None)
     assert isinstance(bot.submit(admin, ui.Submission(FormId.EVENT_CREATE_SAVE, VALUES, {})), ui.Reply)
     assert events(uow_factory) == 1
+
+
+def test_a_field_error_quoting_what_was_typed_shows_it_as_typed(bot: Dispatcher) -> None:
+    """Fields show plain text: the typed value comes back unescaped and without markup, whichever form."""
+    admin = Who(PersonId("slack", "T0TEST", "UADMIN"), None)
+    values = {**VALUES, InputId.EVENT_CPD_HOURS: "<b>2 & 3"}
+    result = bot.submit(admin, ui.Submission(FormId.EVENT_CREATE_SAVE, values, {}))
+    assert isinstance(result, ui.FormErrors)
+    assert result.errors[InputId.EVENT_CPD_HOURS] == "I couldn't read <b>2 & 3 as a duration."
