@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import date, datetime
 
 from handlers import formatting as fmt
 from handlers import ui
-from handlers.cpd.kinds import ActivityType
+from handlers.cpd.kinds import ActivityType, label_of
 from handlers.cpd.periods import Period
 from handlers.cpd.standards import StandardCheck
+from handlers.spreadsheet import csv_bytes
 from storage.models import CpdEntry
 
 CSV_COLUMNS = (
@@ -27,43 +26,29 @@ CSV_COLUMNS = (
     "evidence link",
     "logged at",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def export_csv(entries: Sequence[CpdEntry]) -> bytes:
-    """One header row, then one row per entry; UTF-8 with a BOM so spreadsheets read accents."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in entries:
-        writer.writerow(
-            [
+    """One header row, then one row per entry."""
+    return csv_bytes(
+        CSV_COLUMNS,
+        (
+            (
                 e.id,
                 e.occurred_on.isoformat(),
                 f"{e.minutes / 60:.2f}",
                 e.minutes,
-                _kind(e.activity_type),
-                _cell(e.title),
-                _cell(e.reflection),
-                _cell(e.benefit),
+                label_of(e.activity_type),
+                e.title,
+                e.reflection,
+                e.benefit,
                 " ".join(f"#{t.tag}" for t in e.tags),
-                _cell(e.evidence_url),
+                e.evidence_url,
                 e.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _kind(value: str) -> str:
-    try:
-        return ActivityType(value).label
-    except ValueError:
-        return value
+            )
+            for e in entries
+        ),
+    )
 
 
 def export_pdf(

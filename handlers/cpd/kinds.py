@@ -21,6 +21,14 @@ class ActivityType(StrEnum):
         return ACTIVITY_LABELS[self]
 
 
+def label_of(value: str) -> str:
+    """The label of a stored kind of activity (a value this code does not know is shown as it is)."""
+    try:
+        return ActivityType(value).label
+    except ValueError:
+        return value
+
+
 ACTIVITY_LABELS = {
     ActivityType.WORK: "Work-based learning",
     ActivityType.PROFESSIONAL: "Professional activity",

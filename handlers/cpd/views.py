@@ -8,19 +8,12 @@ from datetime import date
 from handlers import formatting as fmt
 from handlers import ui
 from handlers.cpd.draft import TEXT_LIMIT, TITLE_LIMIT
-from handlers.cpd.kinds import ActivityType, is_pillar
+from handlers.cpd.kinds import ActivityType, is_pillar, label_of
 from handlers.cpd.periods import Period
 from handlers.ids import ActionId, FormId, InputId
 from storage.models import CpdEntry
 
 PAGE_SIZE = 10
-
-
-def kind_label(value: str) -> str:
-    try:
-        return ActivityType(value).label
-    except ValueError:
-        return value
 
 
 def tag_line(tags: Sequence[str]) -> str:
@@ -30,7 +23,7 @@ def tag_line(tags: Sequence[str]) -> str:
 
 def entry_line(entry: CpdEntry) -> str:
     """The one-paragraph summary of an entry used in cards and lists."""
-    parts = [fmt.duration(entry.minutes), kind_label(entry.activity_type), fmt.day(entry.occurred_on)]
+    parts = [fmt.duration(entry.minutes), label_of(entry.activity_type), fmt.day(entry.occurred_on)]
     text = f"{ui.bold(ui.clip(entry.title, TITLE_LIMIT))}\n" + " · ".join(parts)
     tags = [t.tag for t in entry.tags]
     if tags:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from handlers import ui
 from handlers.context import Ctx
 from handlers.cpd.views import entry_card
@@ -14,6 +11,7 @@ from handlers.events import form, views
 from handlers.events.ics import event_ics
 from handlers.events.messages import ANNOUNCE, announcement_key
 from handlers.formatting import plural
+from handlers.spreadsheet import csv_bytes
 from storage import cpd as cpd_repo
 from storage import events as repo
 from storage import outbox
@@ -148,22 +146,14 @@ def attendees(ctx: Ctx, event_id: int, *, as_csv: bool) -> ui.Reply | ui.FileRep
     maybe = repo.with_response(ctx.uow, event_id=event.id, responses=("maybe",))
     waiting = repo.waitlist(ctx.uow, event_id=event.id)
     if as_csv:
-        out = io.StringIO(newline="")
-        writer = csv.writer(out)
-        writer.writerow(("response", "waitlist position", "user id", "answered at (UTC)"))
-        for label, rows in (("going", going), ("maybe", maybe), ("waitlist", waiting)):
-            for position, r in enumerate(rows, start=1):
-                writer.writerow(
-                    (
-                        label,
-                        position if label == "waitlist" else "",
-                        r.user_id,
-                        r.responded_at.strftime("%Y-%m-%d %H:%M"),
-                    )
-                )
+        rows = (
+            (label, position if label == "waitlist" else "", r.user_id, r.responded_at.strftime("%Y-%m-%d %H:%M"))
+            for label, answered in (("going", going), ("maybe", maybe), ("waitlist", waiting))
+            for position, r in enumerate(answered, start=1)
+        )
         file = ui.File(
             name=f"event-{event.id}-attendees.csv",
-            content=("\ufeff" + out.getvalue()).encode(),
+            content=csv_bytes(("response", "waitlist position", "user id", "answered at (UTC)"), rows),
             title=f"Attendees — {event.title}",
             mimetype="text/csv",
         )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import formatting as fmt
 from handlers import ui
-from handlers.cpd.kinds import ActivityType
+from handlers.cpd.kinds import label_of
 from handlers.ids import ActionId
 from storage.models import Event, EventRsvp
 
@@ -37,11 +37,7 @@ def counts_line(event: Event, counts: Counter[str]) -> str:
 
 
 def cpd_text(event: Event) -> str:
-    try:
-        kind = ActivityType(event.cpd_type).label.lower()
-    except ValueError:
-        kind = event.cpd_type
-    return f"{fmt.duration(event.cpd_minutes)} ({kind})"
+    return f"{fmt.duration(event.cpd_minutes)} ({label_of(event.cpd_type).lower()})"
 
 
 def rsvp_buttons(event: Event) -> ui.Buttons:
