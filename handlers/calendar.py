@@ -13,7 +13,6 @@ class WorkingDays:
     """Tell working days from weekends and public holidays of one calendar (e.g. `GB-ENG`)."""
 
     def __init__(self, calendar: str = "") -> None:
-        self.calendar = calendar
         self._holidays: Container[date] = _holidays_for(calendar) if calendar else frozenset()
 
     def is_working_day(self, day: date) -> bool:
@@ -41,9 +40,8 @@ def _holidays_for(calendar: str) -> Container[date]:
 def check_calendar(calendar: str) -> str:
     """Return the calendar if the `holidays` package knows it; raise ValueError otherwise."""
     if calendar:
-        country, _, subdivision = calendar.partition("-")
         try:
-            holidays.country_holidays(country, subdiv=subdivision or None)
+            _holidays_for(calendar)
         except NotImplementedError:
             raise ValueError(f"unknown public-holiday calendar {calendar!r} (e.g. GB-ENG, GB-SCT, IE)") from None
     return calendar

@@ -41,6 +41,17 @@ def tokenise(text: str) -> list[str]:
     return cleaned.split()
 
 
+def clean_line(text: str) -> str:
+    """One line of typed text, with control characters and runs of spaces removed."""
+    return " ".join(tokenise(text))
+
+
+def clean_paragraphs(text: str) -> str:
+    """Several lines of typed text, control characters removed, line breaks kept."""
+    lines = ("".join(c for c in line if c.isprintable() or c == "\t") for line in text.splitlines())
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
 def parse_duration(text: str) -> int:
     """Read a duration like `2h`, `1.5h`, `90m`, `1h30m` as whole minutes (1 min to 200 h)."""
     match = _DURATION.match(text.strip())

@@ -182,7 +182,6 @@ class ChannelInput:
 
 
 Input = TextInput | DateInput | SelectInput | TimeInput | ChannelInput
-INPUT_TYPES = (TextInput, DateInput, SelectInput, TimeInput, ChannelInput)
 
 
 # --- what handlers return -------------------------------------------------------------

@@ -118,8 +118,8 @@ class Console:
     def fill(self, form: ui.Form) -> None:
         """Ask for each field of the form, submit, and ask again for the fields with problems."""
         self.say(f"── {form.title} ── (Enter keeps the value in [brackets]; '-' clears it; 'cancel' stops)")
-        inputs = [item for item in form.items if isinstance(item, ui.INPUT_TYPES)]
-        notes = [item for item in form.items if not isinstance(item, ui.INPUT_TYPES)]
+        inputs = [item for item in form.items if isinstance(item, ui.Input)]
+        notes = [item for item in form.items if not isinstance(item, ui.Input)]
         if notes:
             self.say(render_reply(ui.Reply(blocks=tuple(notes), text=""), []))
         values: dict[str, str | None] = {}

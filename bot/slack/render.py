@@ -179,7 +179,7 @@ def to_modal(form: ui.Form, *, meta: dict[str, Any]) -> dict[str, Any]:
     """A modal view for the form; `meta` (the form's state and where to reply) rides along."""
     blocks: list[Block] = []
     for item in form.items:
-        if isinstance(item, ui.INPUT_TYPES):
+        if isinstance(item, ui.Input):
             blocks.append(_input(item))
         else:
             blocks.extend(_blocks(item))

@@ -138,7 +138,7 @@ def form_card(form: ui.Form) -> dict[str, Any]:
     """A form as a card with its inputs and one submit button that carries the form's id and state."""
     body: list[CardElement] = [TextBlock(text=form.title, size="Medium", weight="Bolder", wrap=True)]
     for item in form.items:
-        if isinstance(item, ui.INPUT_TYPES):
+        if isinstance(item, ui.Input):
             body.append(_input(item))
         else:
             body.extend(_elements((item,)))

@@ -13,6 +13,8 @@ from handlers.errors import UserError
 from handlers.ids import InputId
 from handlers.parsing import (
     MAX_MINUTES,
+    clean_line,
+    clean_paragraphs,
     is_tag_token,
     parse_date,
     parse_duration,
@@ -90,17 +92,6 @@ def _explain(field: str, kind: str, ctx: dict[str, object]) -> str:
     return f"{name} isn't valid."
 
 
-def clean_line(text: str) -> str:
-    """One line of typed text, with control characters and runs of spaces removed."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-def clean_paragraphs(text: str) -> str:
-    """Several lines of typed text, control characters removed, line breaks kept."""
-    lines = ("".join(c for c in line if c.isprintable() or c == "\t") for line in text.splitlines())
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
 def parse_quick_add(text: str, *, today: date) -> EntryDraft:
     """Read `<duration> <title> [type:<type>] [date:<date>] [#tag ...]`."""
     tokens = tokenise(text)
@@ -129,7 +120,7 @@ def parse_quick_add(text: str, *, today: date) -> EntryDraft:
         occurred_on=parse_date(options["date"], today=today) if "date" in options else today,
         minutes=minutes,
         activity_type=parse_activity_type(options["type"]) if "type" in options else DEFAULT_TYPE,
-        title=clean_line(" ".join(words)),
+        title=" ".join(words),  # tokens: control characters and runs of spaces are gone already
         tags=tuple(tags),
     )
 

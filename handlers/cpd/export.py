@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from handlers import formatting as fmt
 from handlers import ui
@@ -58,7 +58,6 @@ def export_pdf(
     period: Period,
     checks: Sequence[StandardCheck],
     generated: datetime,
-    today: date,
 ) -> bytes:
     """A CPD record fit to hand to a registration body: totals, standards, entries by type."""
     from handlers.cpd.pdf import CpdRecordPdf  # reportlab is heavy: load it only when a PDF is asked for

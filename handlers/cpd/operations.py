@@ -28,9 +28,7 @@ def own_entry(ctx: Ctx, entry_id: int) -> CpdEntry:
 
 def add_quick(ctx: Ctx, text: str) -> ui.Reply:
     """Log an entry from one line of text."""
-    draft = parse_quick_add(text, today=ctx.today())
-    entry = repo.add_entry(ctx.uow, person=ctx.actor, fields=draft.to_fields(), now=ctx.now())
-    return views.entry_card(entry, heading="✅ Logged")
+    return save(ctx, parse_quick_add(text, today=ctx.today()), None)
 
 
 def save(ctx: Ctx, draft: EntryDraft, entry_id: int | None) -> ui.Reply:
@@ -127,7 +125,7 @@ def export(ctx: Ctx, kind: str, period: Period) -> ui.FileReply:
     def render() -> bytes:  # called off the request's path: a PDF of a long record takes a while
         if kind == "csv":
             return export_csv(entries)
-        return export_pdf(entries, person=person, period=period, checks=checks, generated=stamp, today=today)
+        return export_pdf(entries, person=person, period=period, checks=checks, generated=stamp)
 
     mimetype = "text/csv" if kind == "csv" else "application/pdf"
     name = f"cpd-record-{period.key}-{stamp:%Y%m%d}.{kind}"

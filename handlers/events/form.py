@@ -7,11 +7,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import ui
-from handlers.cpd.draft import clean_line, clean_paragraphs
 from handlers.cpd.kinds import ActivityType, parse_activity_type
 from handlers.errors import UserError
 from handlers.ids import FormId, InputId
-from handlers.parsing import parse_duration
+from handlers.parsing import MAX_MINUTES, clean_line, clean_paragraphs, parse_duration
 from storage.events import EventFields
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):?([0-5]\d)$")
@@ -90,7 +89,7 @@ def read_event_form(values: dict[str, str | None], *, now: datetime, zone: ZoneI
     if errors or starts_at is None or ends_at is None:
         return ui.FormErrors(errors or {InputId.EVENT_START_DATE: "Pick the date and times."})
     if cpd_minutes is None:
-        cpd_minutes = min(int((ends_at - starts_at).total_seconds() // 60), 200 * 60)
+        cpd_minutes = min(int((ends_at - starts_at).total_seconds() // 60), MAX_MINUTES)
     return EventFields(
         title=title[:200],
         description=clean_paragraphs(text(InputId.EVENT_DESCRIPTION))[:1500],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from handlers.errors import UserError
 from handlers.plan.pillars import guess_pillar, parse_pillar
@@ -71,7 +71,6 @@ class ParsedPlan:
     actions: tuple[ParsedAction, ...]
     kind: str  # "document" or "csv"
     start: tuple[int, int] | None  # (year, month) the plan's first quarter starts
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def parse_start(text: str) -> tuple[int, int]:

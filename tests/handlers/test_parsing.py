@@ -12,6 +12,8 @@ from handlers.cpd.kinds import ActivityType, parse_activity_type
 from handlers.errors import UserError
 from handlers.parsing import (
     MAX_MINUTES,
+    clean_line,
+    clean_paragraphs,
     parse_date,
     parse_duration,
     parse_entry_id,
@@ -260,3 +262,21 @@ def test_any_person_text_gives_a_platform_and_id_or_a_user_error(text: str) -> N
         assert platform in ("slack", "teams")
         assert user_id
         assert "<" not in user_id
+
+
+@given(st.text())
+def test_clean_line_is_one_tidy_printable_line(typed: str) -> None:
+    line = clean_line(typed)
+    assert all(c.isprintable() for c in line)
+    assert line == line.strip()
+    assert "  " not in line
+    assert clean_line(line) == line
+    assert "".join(line.split()) == "".join(c for c in typed if c.isprintable() and not c.isspace())  # nothing lost
+
+
+@given(st.text())
+def test_clean_paragraphs_keeps_lines_and_drops_control_characters(typed: str) -> None:
+    text = clean_paragraphs(typed)
+    assert all(c.isprintable() or c in "\n\t" for c in text)
+    assert text == text.strip()
+    assert clean_paragraphs(text) == text
