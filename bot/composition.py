@@ -43,7 +43,7 @@ class Deps:
             )
         )
         self._kicker = kicker
-        self.dispatcher.on_commit(lambda who: kicker.kick())
+        self.dispatcher.on_queued(kicker.kick)
         self.closers.insert(0, kicker.close)  # stopped last: work still finishing may queue messages
 
     def republish(self, subject: str) -> None:

@@ -48,13 +48,18 @@ class Dispatcher:
         self.clock = clock
         self.policy = policy
         self._after_commit: list[Callable[[Who], None]] = []
+        self._after_queue: list[Callable[[], None]] = []
         self._writers: set[str] = set()  # kinds of interaction that have been seen writing
         self._answered: OrderedDict[str, None] = OrderedDict()  # recent read-only deliveries (not stored)
         self._answered_lock = Lock()
 
     def on_commit(self, callback: Callable[[Who], None]) -> None:
-        """Call `callback(who)` after every committed interaction (send queued messages, redraw their Home)."""
+        """Call `callback(who)` after every committed interaction (e.g. redraw their Home tab)."""
         self._after_commit.append(callback)
+
+    def on_queued(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` after a committed interaction that queued messages (to send them at once)."""
+        self._after_queue.append(callback)
 
     def republish(self, subject: str) -> tuple[str, str, ui.Reply] | None:
         """Where a shared message (`event:12`) is and what it should say now; None if it is not posted yet."""
@@ -154,8 +159,12 @@ class Dispatcher:
             if refused or isinstance(result, ui.FormErrors):
                 return result  # leaving the block rolls back: nothing is written
             uow.commit()
+            queued = uow.queued
         for callback in self._after_commit:
             callback(who)
+        if queued:
+            for wake in self._after_queue:
+                wake()
         return result
 
     def _seen_read_only(self, delivery: str) -> bool:

@@ -60,7 +60,9 @@ def enqueue(uow: UnitOfWork, *, message: Outgoing, now: datetime) -> bool:
         "next_attempt_at": now,
         "created_at": now,
     }
-    return insert_if_absent(uow.session, Delivery.__table__, values)  # type: ignore[arg-type]
+    queued = insert_if_absent(uow.session, Delivery.__table__, values)  # type: ignore[arg-type]
+    uow.queued += queued
+    return queued
 
 
 def exists(uow: UnitOfWork, *, key: str) -> bool:

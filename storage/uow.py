@@ -37,6 +37,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._write = write
         self._session: Session | None = None
+        self.queued = 0  # messages this unit added to the outbox (so the sender is woken only for those)
 
     @property
     def session(self) -> Session:

@@ -48,3 +48,13 @@ def test_a_field_error_quoting_what_was_typed_shows_it_as_typed(bot: Dispatcher)
     result = bot.submit(admin, ui.Submission(FormId.EVENT_CREATE_SAVE, values, {}))
     assert isinstance(result, ui.FormErrors)
     assert result.errors[InputId.EVENT_CPD_HOURS] == "I couldn't read <b>2 & 3 as a duration."
+
+
+def test_only_commits_that_queue_messages_wake_the_sender(bot: Dispatcher) -> None:
+    wakes: list[None] = []
+    bot.on_queued(lambda: wakes.append(None))
+    admin = Who(PersonId("slack", "T0TEST", "UADMIN"), None)
+    bot.command(admin, "cpd", "add 1h Nothing to send")
+    assert wakes == []
+    assert isinstance(bot.submit(admin, ui.Submission(FormId.EVENT_CREATE_SAVE, VALUES, {})), ui.Reply)
+    assert len(wakes) == 1  # the announcement was queued
