@@ -108,15 +108,16 @@ def print_latency(kind: str, rows: list[dict[str, object]], idle: float, peak: f
     print(f"## Command latency, time to the HTTP response ({kind}) — ms\n")
     print(
         "| command | conc. | baseline p50 | techcommit p50 | ratio | baseline p99 | techcommit p99 | "
-        "baseline req/s | techcommit req/s | errors |"
+        "baseline req/s | techcommit req/s | errors | answer p50 | answer p99 | unanswered |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        b, t = row["baseline"], row["techcommit"]
-        assert isinstance(b, dict) and isinstance(t, dict)
+        b, t, a = row["baseline"], row["techcommit"], row["answer"]
+        assert isinstance(b, dict) and isinstance(t, dict) and isinstance(a, dict)
         print(
             f"| {row['command']} | {row['c']} | {b['p50']:.1f} | {t['p50']:.1f} | {t['p50'] / b['p50']:.2f} | "
-            f"{b['p99']:.1f} | {t['p99']:.1f} | {b['rps']:.0f} | {t['rps']:.0f} | {t['errors']:.0f} |"
+            f"{b['p99']:.1f} | {t['p99']:.1f} | {b['rps']:.0f} | {t['rps']:.0f} | {t['errors']:.0f} | "
+            f"{a['p50']:.1f} | {a['p99']:.1f} | {a['unanswered']:.0f} |"
         )
     print(f"\n`serve` resident memory: {idle:.0f} MB idle, {peak:.0f} MB at most under this load\n")
 

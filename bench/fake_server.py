@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
+from typing import Any
 
 from bench.common import TOKEN
 from tests.support import fakeslack, fakeslack_methods
@@ -26,9 +28,32 @@ def without_block_kit_checks() -> None:
     fakeslack_methods.check_view = _no_check  # type: ignore[assignment]
 
 
+class TimingFake(FakeSlack):
+    """Also notes when each response URL was first posted to, and tells the benchmark on request.
+
+    `bench.answered` (a method real Slack does not have) returns those times, wall clock, by id.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(token=TOKEN)
+        self.answered: dict[str, float] = {}
+
+    def handle_response(self, rid: str, raw: bytes) -> tuple[int, str]:
+        self.answered.setdefault(rid, time.time())
+        return super().handle_response(rid, raw)
+
+    def handle_api(
+        self, method: str, args: dict[str, Any], headers: dict[str, str], bearer: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if method == "bench.answered":
+            prefix = str(args.get("prefix", ""))
+            return 200, {}, {"ok": True, "answered": {k: v for k, v in self.answered.items() if k.startswith(prefix)}}
+        return super().handle_api(method, args, headers, bearer)
+
+
 def main() -> None:
     without_block_kit_checks()
-    fake = FakeSlack(token=TOKEN)
+    fake = TimingFake()
     fake.open_response_prefix = "bench-"
     fake.start()
     print(fake.api_url, flush=True)

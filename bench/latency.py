@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import json
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 
 from bench.common import (
@@ -22,8 +24,17 @@ from bench.common import (
 )
 
 
-def load(base: str, concurrency: int, requests: int, make: Callable[[int], SignedCommand]) -> dict[str, float]:
-    """Send `requests` signed commands with `concurrency` keep-alive connections; latency to the HTTP response."""
+def load(
+    base: str,
+    concurrency: int,
+    requests: int,
+    make: Callable[[int], SignedCommand],
+    sent: dict[int, float] | None = None,
+) -> dict[str, float]:
+    """Send `requests` signed commands with `concurrency` keep-alive connections; latency to the HTTP response.
+
+    `sent`, if given, receives the wall-clock time each request number was sent (for time to the answer).
+    """
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors = [0]
@@ -33,10 +44,12 @@ def load(base: str, concurrency: int, requests: int, make: Callable[[int], Signe
 
     def worker(offset: int) -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        bodies = [make(offset * per_worker + n) for n in range(per_worker)]
-        mine = []
+        numbers = [offset * per_worker + n for n in range(per_worker)]
+        bodies = [make(n) for n in numbers]
+        mine, stamps = [], []
         start.wait()
         for signed in bodies:
+            stamps.append(time.time())
             began = time.perf_counter()
             conn.request("POST", "/slack/events", body=signed.body, headers=signed.headers)
             response = conn.getresponse()
@@ -47,6 +60,8 @@ def load(base: str, concurrency: int, requests: int, make: Callable[[int], Signe
                     errors[0] += 1
         with lock:
             latencies.extend(mine)
+            if sent is not None:
+                sent.update(zip(numbers, stamps, strict=True))
         conn.close()
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
@@ -58,6 +73,25 @@ def load(base: str, concurrency: int, requests: int, make: Callable[[int], Signe
         thread.join()
     wall = time.perf_counter() - began
     return {**summary(latencies), "rps": len(latencies) / wall, "errors": errors[0], "n": len(latencies)}
+
+
+def answers(api_url: str, prefix: str, sent: dict[int, float], timeout: float = 120.0) -> dict[str, float]:
+    """Time from sending each request to its answer reaching the fake's response URL (waits for them all)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        request = urllib.request.Request(
+            api_url + "bench.answered",
+            data=json.dumps({"prefix": prefix}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answered = json.loads(response.read())["answered"]
+        if len(answered) >= len(sent) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    waits = [answered[f"{prefix}{n}"] - at for n, at in sent.items() if f"{prefix}{n}" in answered]
+    span = max(answered.values(), default=0.0) - min(sent.values(), default=0.0)
+    return {**summary(waits), "unanswered": len(sent) - len(waits), "rps": len(waits) / span if span > 0 else 0.0}
 
 
 def run(
@@ -93,25 +127,32 @@ def run(
         wait_healthy(base_url, baseline)
         time.sleep(settle)
         idle = rss_of_tree(bot.pid)
-        responses = api_url.replace("/api/", "/response/bench-")
-        commands = {
-            "add": lambda n: signed_command(
-                "/cpd", f"add 30m Bench entry {n}", user=f"U0BENCH{n % 100:03d}", response_url=f"{responses}{name}-{n}"
-            ),
-            "summary": lambda n: signed_command(
-                "/cpd", "summary", user=f"U0BENCH{n % 100:03d}", response_url=f"{responses}{name}-{n}"
-            ),
-        }
-        for name, make in commands.items():
+        responses = api_url.replace("/api/", "/response/")
+        texts = {"add": "add 30m Bench entry {n}", "summary": "summary"}
+        for name, text in texts.items():
             for concurrency in concurrencies:
+                prefix = f"bench-{name}-c{concurrency}-"  # each run's response URLs are its own
+
+                def make(n: int, text: str = text, prefix: str = prefix) -> SignedCommand:
+                    user = f"U0BENCH{n % 100:03d}"
+                    return signed_command("/cpd", text.format(n=n), user=user, response_url=f"{responses}{prefix}{n}")
+
                 n = max(requests, concurrency * 20) if concurrency > 1 else max(requests // 4, 50)
                 base_stats = load(base_url, concurrency, n, make)
                 time.sleep(settle)
-                bot_stats = load(bot_url, concurrency, n, make)
+                sent: dict[int, float] = {}
+                bot_stats = load(bot_url, concurrency, n, make, sent)
                 peak = max(peak, rss_of_tree(bot.pid))
-                time.sleep(settle)  # let acknowledged work finish before the next run
+                answered = answers(api_url, prefix, sent)  # waits until every answer is in
                 peak = max(peak, rss_of_tree(bot.pid))
+                time.sleep(settle)
                 rows.append(
-                    {"command": f"/cpd {name}", "c": concurrency, "baseline": base_stats, "techcommit": bot_stats}
+                    {
+                        "command": f"/cpd {name}",
+                        "c": concurrency,
+                        "baseline": base_stats,
+                        "techcommit": bot_stats,
+                        "answer": answered,
+                    }
                 )
     return rows, idle, peak

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     http_threads: int = Field(default=16, ge=1, le=256)
     web_workers: int = Field(default=1, ge=1, le=64)
     listener_threads: int = Field(default=32, ge=1, le=512)
+    work_threads: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")

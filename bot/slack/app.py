@@ -17,7 +17,7 @@ from bot.composition import Deps
 from bot.slack.deliver import Deliverer
 from bot.slack.dms import DmChannels
 from bot.slack.home import HomeTabs
-from bot.slack.listeners import register
+from bot.slack.listeners import Pools, register
 from bot.slack.notifier import SlackNotifier
 
 
@@ -57,11 +57,17 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
     )
     dms = DmChannels(deps.uow, deps.clock)
     homes = HomeTabs(client, deps.dispatcher)
-    reads = ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="reads")
-    writes = ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="writes")
+    # Database work holds Python's GIL for most of its time: more threads only take turns with
+    # each other and with acknowledgements (WORK_THREADS, see bench/RESULTS.md). Sending answers
+    # mostly waits on Slack, so it gets as many threads as the listeners.
+    pools = Pools(
+        reads=ThreadPoolExecutor(max_workers=deps.settings.work_threads, thread_name_prefix="reads"),
+        writes=ThreadPoolExecutor(max_workers=deps.settings.work_threads, thread_name_prefix="writes"),
+        sends=ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="sends"),
+    )
     files = ThreadPoolExecutor(max_workers=FILE_THREADS, thread_name_prefix="files")
     deliverer = Deliverer(client, dms, deps.dispatcher.republish, files)
-    register(app, deps.dispatcher, deliverer, homes, reads, writes)
+    register(app, deps.dispatcher, deliverer, homes, pools)
     deps.notifiers.add("slack", SlackNotifier(client, dms))
     deps.republishers.append(deliverer.republish)
     deps.start_sending()
@@ -69,8 +75,7 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
     deps.closers += [
         homes.close,
         lambda: files.shutdown(wait=True),
-        lambda: writes.shutdown(wait=True),
-        lambda: reads.shutdown(wait=True),
+        pools.shutdown,
     ]
     return app
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -45,17 +46,31 @@ def report_error(error: BaseException, body: dict[str, Any]) -> str:
     return ref
 
 
-def register(
-    app: App, dispatcher: Dispatcher, deliverer: Deliverer, homes: HomeTabs, reads: Executor, writes: Executor
-) -> None:
+@dataclass(frozen=True)
+class Pools:
+    """Where the work behind an acknowledged request runs (see `register`)."""
+
+    reads: ThreadPoolExecutor
+    writes: ThreadPoolExecutor
+    sends: ThreadPoolExecutor
+
+    def shutdown(self) -> None:
+        """Finish what was handed over, in the order it flows (work, then sending its answer)."""
+        for pool in (self.reads, self.writes, self.sends):
+            pool.shutdown(wait=True)
+
+
+def register(app: App, dispatcher: Dispatcher, deliverer: Deliverer, homes: HomeTabs, pools: Pools) -> None:
     """Attach the command, action and view listeners and the error handler.
 
     Bolt acknowledges a request only once its listener has started on Bolt's thread pool, so
     listeners only acknowledge and hand over: the read-only part of the work (lists, summaries,
     opening a form: never waiting for the write lock) runs in `reads`; work that writes, and so may
-    wait for a busy database, goes on to `writes`; files have a pool of their own. However long
-    exports run or the database stays locked, requests are acknowledged and forms open.
+    wait for a busy database, goes on to `writes`; the answer is sent from `sends`, and files have
+    a pool of their own. However long exports run, Slack takes to answer, or the database stays
+    locked, requests are acknowledged and forms open.
     """
+    reads, writes, sends = pools.reads, pools.writes, pools.sends
 
     def apologise(error: BaseException, body: dict[str, Any]) -> None:
         ref = report_error(error, body)
@@ -71,7 +86,7 @@ def register(
         except Exception:
             log.warning("could not tell the person about the error %s", fields(ref=ref, user=user))
 
-    def in_background(body: dict[str, Any], job: Callable[[], None], pool: Executor = writes) -> None:
+    def in_background(body: dict[str, Any], job: Callable[[], None], pool: Executor) -> None:
         def run() -> None:
             try:
                 job()
@@ -89,9 +104,12 @@ def register(
             result = attempt()
             if isinstance(result, Deferred):
                 pending = result
-                in_background(body, lambda: show(pending.run()), writes)
+                in_background(body, lambda: send(pending.run()), writes)
             else:
-                show(result)
+                send(result)
+
+        def send(result: ui.Response) -> None:
+            in_background(body, lambda: show(result), sends)
 
         in_background(body, read_first, reads)
 
@@ -169,13 +187,13 @@ def register(
         target = Target(
             user_id=who.person.user_id, channel_id=meta.get("channel"), response_url=usable_response_url(meta)
         )
-        in_background(body, lambda: deliverer.deliver(result, target))
+        in_background(body, lambda: deliverer.deliver(result, target), sends)
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any], context: BoltContext, body: dict[str, Any]) -> None:
         if event.get("tab") == "home":
             who = who_from(context, {})
-            in_background(body, lambda: homes.opened(who), reads)
+            in_background(body, lambda: homes.opened(who), sends)  # mostly waiting for views.publish
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

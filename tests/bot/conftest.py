@@ -20,6 +20,7 @@ from tests.support.slackclient import SignedClient
 
 TOKEN = "xoxb-0000-test-token"
 SECRET = "8f14e45fceea167a5a36dedd4bea2543"
+POOL_THREADS = 8  # listener and work pools of the test servers (production: 32 and 1; Bolt's own default: 5)
 
 
 @pytest.fixture
@@ -38,14 +39,15 @@ def deps(engine: Engine, clock: FixedClock, fake_slack: FakeSlack) -> Deps:
         slack_signing_secret=SECRET,
         slack_api_url=fake_slack.api_url,
         admin_user_ids="UADMIN",
-        listener_threads=8,
+        listener_threads=POOL_THREADS,
+        work_threads=POOL_THREADS,
     )
     return build(settings, clock=clock, engine=engine)
 
 
 @pytest.fixture
 def server(deps: Deps) -> Iterator[BackgroundServer]:
-    listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")
+    listeners = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="listener")
     wsgi = make_wsgi(create_app(deps, listener_executor=listeners), database_ok=deps.database_ok)
     with BackgroundServer(wsgi, threads=8) as running:
         yield running

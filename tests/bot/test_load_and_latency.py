@@ -28,6 +28,7 @@ from storage import cpd
 from storage.db import is_sqlite
 from storage.models import CpdEntry, EventRsvp
 from storage.people import PersonId
+from tests.bot.conftest import POOL_THREADS
 from tests.bot.test_slack_cpd import texts
 from tests.bot.test_slack_events import announced, button, create_event
 from tests.bot.test_slack_events import organiser as organiser  # a fixture, requested by name
@@ -36,7 +37,6 @@ from tests.support.slackclient import Sent, SignedClient
 from tests.support.waiting import logged, wait_until
 
 WAIT = 30.0  # generous: slow CI machines must not flake
-LISTENER_THREADS = 8  # the `server` fixture's listener pool (production default: 32, Bolt's own default: 5)
 T = TypeVar("T")
 
 
@@ -312,7 +312,7 @@ def test_a_form_opens_while_slow_exports_are_in_flight(
     runner = threading.Thread(target=run_exports, name="exports")
     runner.start()
     try:
-        for _ in range(LISTENER_THREADS):  # acknowledged, so a listener thread is working on each: in flight
+        for _ in range(POOL_THREADS):  # acknowledged, so a listener thread is working on each: in flight
             assert started.acquire(timeout=WAIT), "the exports were not acknowledged"
         form = slack.command("/cpd", "add", user="U0OTHER", user_name="other")
         uploads_before_ack = len(uploads_done())
@@ -351,8 +351,8 @@ def test_a_form_opens_while_a_full_pool_of_writes_waits_for_the_lock(
     slack: SignedClient, fake_slack: FakeSlack, engine: Engine
 ) -> None:
     """As many writes as there are listener threads, all waiting for the lock: a form must still open."""
-    writers = [f"U0WAIT{i}" for i in range(LISTENER_THREADS)]
-    titles = [f"Waiting write {i}" for i in range(LISTENER_THREADS)]
+    writers = [f"U0WAIT{i}" for i in range(POOL_THREADS)]
+    titles = [f"Waiting write {i}" for i in range(POOL_THREADS)]
     with writers_shut_out(engine):
         writes = all_at_once(lambda i: slack.command("/cpd", f"add 1h {titles[i]}", user=writers[i]), len(writers))
         if not is_sqlite(engine):
@@ -373,7 +373,7 @@ def test_a_form_opens_while_a_full_pool_of_writes_waits_for_the_lock(
     form.modal(timeout=WAIT)
     assert opened_while_held, (
         f"the form opened only after the lock was released (its ack: HTTP {form.status} {form.body!r}): "
-        f"{LISTENER_THREADS} writes waiting for the lock held every listener thread"
+        f"{POOL_THREADS} writes waiting for the lock held every listener thread"
     )
     assert form.status == 200, form.body
     assert fake_slack.problems == [], fake_slack.describe()

@@ -18,7 +18,7 @@ from bot.slack.server import BackgroundServer, make_wsgi
 from bot.surfaces import connect_teams, scheduler_sweep
 from handlers.clock import FixedClock
 from storage.models import CpdEntry, Delivery
-from tests.bot.conftest import SECRET, TOKEN
+from tests.bot.conftest import POOL_THREADS, SECRET, TOKEN
 from tests.plan_data import csv_plan, load_plan
 from tests.support.cli import clean_env, env_for, run, serving
 from tests.support.fakeconnector import ConnectorCall, FakeConnector
@@ -46,7 +46,8 @@ def teams_deps(engine: Engine, clock: FixedClock, fake_slack: FakeSlack) -> Iter
         slack_signing_secret=SECRET,
         slack_api_url=fake_slack.api_url,
         admin_user_ids="UADMIN",
-        listener_threads=8,
+        listener_threads=POOL_THREADS,
+        work_threads=POOL_THREADS,
         teams_allow_anonymous=True,
     )
     deps = build(settings, clock=clock, engine=engine)
@@ -56,7 +57,7 @@ def teams_deps(engine: Engine, clock: FixedClock, fake_slack: FakeSlack) -> Iter
 
 @pytest.fixture
 def served(teams_deps: Deps) -> Iterator[BackgroundServer]:
-    listeners = ThreadPoolExecutor(max_workers=8)
+    listeners = ThreadPoolExecutor(max_workers=POOL_THREADS)
     slack = create_app(teams_deps, listener_executor=listeners)
     runtime = connect_teams(teams_deps)
     assert runtime is not None
