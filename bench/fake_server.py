@@ -39,7 +39,8 @@ class TimingFake(FakeSlack):
         self.answered: dict[str, float] = {}
 
     def handle_response(self, rid: str, raw: bytes) -> tuple[int, str]:
-        self.answered.setdefault(rid, time.time())
+        with self.lock:
+            self.answered.setdefault(rid, time.time())
         return super().handle_response(rid, raw)
 
     def handle_api(
@@ -47,7 +48,9 @@ class TimingFake(FakeSlack):
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if method == "bench.answered":
             prefix = str(args.get("prefix", ""))
-            return 200, {}, {"ok": True, "answered": {k: v for k, v in self.answered.items() if k.startswith(prefix)}}
+            with self.lock:  # answers still arrive from other threads meanwhile
+                answered = {k: v for k, v in self.answered.items() if k.startswith(prefix)}
+            return 200, {}, {"ok": True, "answered": answered}
         return super().handle_api(method, args, headers, bearer)
 
 

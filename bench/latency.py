@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 
 from bench.common import (
@@ -131,7 +132,7 @@ def run(
         texts = {"add": "add 30m Bench entry {n}", "summary": "summary"}
         for name, text in texts.items():
             for concurrency in concurrencies:
-                prefix = f"bench-{name}-c{concurrency}-"  # each run's response URLs are its own
+                prefix = f"bench-{uuid.uuid4().hex[:8]}-{name}-c{concurrency}-"  # this run's own response URLs
 
                 def make(n: int, text: str = text, prefix: str = prefix) -> SignedCommand:
                     user = f"U0BENCH{n % 100:03d}"

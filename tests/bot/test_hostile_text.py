@@ -34,12 +34,12 @@ from handlers.clock import FixedClock
 from storage import roles
 from storage.models import Base, Delivery
 from tests.bot.conftest import slack_escaped
-from tests.bot.test_slack_cpd import button, texts
 from tests.conftest import NOW
 from tests.plan_data import csv_plan, load_plan
 from tests.support.blockkit import BROADCAST_RE
 from tests.support.fakeslack import ApiCall, FakeSlack
 from tests.support.slackclient import SignedClient, fill
+from tests.support.slackmessages import button, texts
 
 pytestmark = pytest.mark.slow
 

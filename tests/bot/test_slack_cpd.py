@@ -7,7 +7,6 @@ import io
 import json
 import time
 import urllib.request
-from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -17,45 +16,14 @@ from bot.slack.server import BackgroundServer
 from storage.models import CpdEntry
 from tests.bot.conftest import SECRET, slack_escaped
 from tests.support.fakeslack import FakeSlack
+from tests.support.rows import entries
 from tests.support.slackclient import SignedClient, fill
-
-
-def entries(engine: Engine) -> list[CpdEntry]:
-    from sqlalchemy.orm import Session
-
-    with Session(engine) as session:
-        return list(session.scalars(select(CpdEntry).order_by(CpdEntry.id)))
+from tests.support.slackmessages import button, texts
 
 
 def count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(CpdEntry)).scalar_one())
-
-
-def texts(message: dict[str, Any]) -> str:
-    """Every text in a message or view, joined, for assertions."""
-    found: list[str] = [message.get("text") or ""]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(message.get("blocks", []))
-    return "\n".join(found)
-
-
-def button(message: dict[str, Any], label: str) -> dict[str, Any]:
-    for block in message.get("blocks", []):
-        for element in block.get("elements", []) + ([block["accessory"]] if "accessory" in block else []):
-            if element.get("type") == "button" and element["text"]["text"] == label:
-                return element
-    raise AssertionError(f"no button {label!r} in {texts(message)}")
 
 
 def test_healthz(server: BackgroundServer) -> None:

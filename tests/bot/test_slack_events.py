@@ -18,9 +18,9 @@ from handlers.clock import FixedClock
 from handlers.events.messages import announcement_key
 from storage import roles
 from storage.models import CpdEntry, Delivery, Event, EventRsvp
-from tests.bot.test_slack_cpd import button, texts
 from tests.support.fakeslack import ApiCall, FakeSlack
 from tests.support.slackclient import SignedClient, fill
+from tests.support.slackmessages import button, texts
 from tests.support.waiting import logged, wait_until
 
 ORGANISER = "U0ORG1"

@@ -18,11 +18,11 @@ from storage.cpd import CpdFields
 from storage.events import EventFields
 from storage.models import AuditLog, Base
 from storage.people import PersonId
-from tests.bot.test_slack_cpd import button, texts
 from tests.plan_data import csv_plan, load_plan
 from tests.support.blockkit import check_view
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackclient import SignedClient
+from tests.support.slackmessages import button, texts
 
 ME = "U0ME"
 

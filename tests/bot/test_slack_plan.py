@@ -10,10 +10,10 @@ from bot.composition import Deps
 from bot.surfaces import scheduler_sweep
 from handlers.clock import FixedClock
 from storage.models import PlanStatusUpdate
-from tests.bot.test_slack_cpd import button, texts
 from tests.plan_data import csv_plan, load_plan
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackclient import SignedClient, fill
+from tests.support.slackmessages import button, texts
 
 OWNERS = ("U01ALICE", "U02BOB", "U03CAROL")
 

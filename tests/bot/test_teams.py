@@ -17,12 +17,13 @@ from bot.slack.app import create_app
 from bot.slack.server import BackgroundServer, make_wsgi
 from bot.surfaces import connect_teams, scheduler_sweep
 from handlers.clock import FixedClock
-from storage.models import CpdEntry, Delivery
+from storage.models import Delivery
 from tests.bot.conftest import POOL_THREADS, SECRET, TOKEN
 from tests.plan_data import csv_plan, load_plan
 from tests.support.cli import clean_env, env_for, run, serving
 from tests.support.fakeconnector import ConnectorCall, FakeConnector
 from tests.support.fakeslack import FakeSlack
+from tests.support.rows import entries
 from tests.support.slackclient import SignedClient
 from tests.support.teamsclient import TeamsClient, TeamsUser
 
@@ -106,11 +107,6 @@ def _actions(node: Any) -> Iterator[dict[str, Any]]:
     elif isinstance(node, list):
         for item in node:
             yield from _actions(item)
-
-
-def entries(engine: Engine) -> list[CpdEntry]:
-    with Session(engine) as session:
-        return list(session.scalars(select(CpdEntry).order_by(CpdEntry.id)))
 
 
 def test_a_message_command_logs_cpd_for_the_teams_person(teams: TeamsClient, engine: Engine) -> None:
