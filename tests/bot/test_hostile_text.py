@@ -38,6 +38,7 @@ from tests.conftest import NOW
 from tests.plan_data import csv_plan, load_plan
 from tests.support.blockkit import BROADCAST_RE
 from tests.support.fakeslack import ApiCall, FakeSlack
+from tests.support.hostile import build, hostile_text, longs
 from tests.support.slackclient import SignedClient, fill
 from tests.support.slackmessages import button, texts
 
@@ -59,144 +60,6 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-# --- hostile text ------------------------------------------------------------------------------
-
-CONTROL_CHARS = (
-    "".join(chr(c) for c in range(0x20))
-    + "\x7f\x85\xa0\xad"
-    + "\u2028\u2029"  # line and paragraph separators
-    + "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters
-    + "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"  # bidirectional overrides
-    + "\ufffc\ufffd\U000e0001\U000f0000"
-)
-
-# Slack's markup as Slack itself sends it in command text: real mentions, channels and links.
-SLACK_MARKUP = (
-    "<!channel>",
-    "<!here>",
-    "<!everyone>",
-    "<!channel|@channel>",
-    "<!here|here>",
-    "<!subteam^S0123|@techs>",
-    "<!date^1392734382^{date_num}|Feb 18>",
-    "<@U123|x>",
-    "<@U123>",
-    "<@U0OWNER1|alice>",
-    "<@U1|alice>",
-    "<@UADMIN|admin>",
-    "<@W0ENTERPRISE|w>",
-    "<#C1|general>",
-    "<#C0TECHNET>",
-    "<https://evil.example|click>",
-    "<https://evil.example>",
-    "<mailto:a@evil.example|a@evil.example>",
-)
-
-# What a person might type; Slack escapes `&`, `<` and `>` in it before sending.
-TYPED = (
-    "<!channel>",
-    "<!here>",
-    "<!everyone>",
-    "<@U123|x>",
-    "<#C1|general>",
-    "<https://evil.example|click>",
-    "@channel",
-    "@here",
-    "*bold*",
-    "_italic_",
-    "~strike~",
-    "`code`",
-    "```block```",
-    "> quote",
-    "'; DROP TABLE cpd_entry; --",
-    '" OR 1=1 --',
-    "1; DELETE FROM event",
-    "<script>alert(1)</script>",
-    "&amp;",
-    "&lt;!channel&gt;",
-    "&",
-    "<",
-    ">",
-    "%s %d {0} {} %(x)s",
-    "\\",
-    "\\x00",
-    "'",
-    '"',
-    "|",
-    ":",
-    "#",
-    "##",
-    "#tag",
-    "#visibility",
-    "#<!channel>",
-    "type:",
-    "type:formal",
-    "type:<!here>",
-    "date:",
-    "date:2026-11-20",
-    "date:2999-01-01",
-    "date:0000-00-00",
-    "1h",
-    "0h",
-    "90m",
-    "9999h",
-    "1.5h",
-    "A",
-    "Z",
-    "Y1-01",
-    "A1",
-    "A4",
-    "RSciTech",
-    "ceng",
-    "registered",
-    "done",
-    "on-track",
-    "csv",
-    "pdf",
-    "12m",
-    "all",
-    "2026",
-    "2026Q1",
-    "2026Q9",
-    "0",
-    "-1",
-    "#1",
-    "99999999999999999999",
-    "1e308",
-    "NaN",
-    "U123",
-    "🚀",
-    "\U0001f469\u200d\U0001f52c",
-    "e\u0301",
-    "ﷺ",
-    "𒐫",
-    "\u202eevil\u202c",
-)
-
-COMMAND_SEPARATORS = (" ", "", "  ", "\n", "\t", "\u00a0", "\u3000", "\u2028", "\x00", "\u200b")
-
-piece = st.one_of(
-    st.text(max_size=40).map(slack_escaped),  # arbitrary unicode, as typed
-    st.text(alphabet=CONTROL_CHARS, min_size=1, max_size=6),
-    st.sampled_from(TYPED).map(slack_escaped),
-    st.sampled_from(SLACK_MARKUP),
-    st.sampled_from(TYPED + SLACK_MARKUP),  # unescaped, as a client that does not escape would send
-)
-hostile_text = st.one_of(
-    st.lists(st.tuples(piece, st.sampled_from(COMMAND_SEPARATORS)), max_size=6).map(
-        lambda parts: "".join(p + s for p, s in parts)
-    ),
-    st.text(),
-)
-
-
-def to_length(prefix: str, filler: str, length: int) -> str:
-    """`prefix` followed by `filler` repeated to make exactly `length` characters."""
-    filler = filler or "x"
-    room = length - len(prefix)
-    return prefix + (filler * (room // len(filler) + 1))[:room]
-
 
 # --- the world the examples run in -------------------------------------------------------------
 
@@ -427,13 +290,6 @@ def survives(
     return "reply"
 
 
-def build(prefix: str, hostile: str, suffix: str, long: bool, ids: dict[str, Any]) -> str:
-    start = prefix.format(**ids)
-    return to_length(start, hostile + suffix, 4000) if long else start + hostile + suffix
-
-
-longs = st.sampled_from([False, False, False, True])  # a quarter of the examples are 4,000 characters
-
 # --- one test per command ------------------------------------------------------------------------
 
 CPD_PREFIXES = (
@@ -456,7 +312,6 @@ CPD_PREFIXES = (
     "help ",
 )
 
-
 REG_PREFIXES = (
     "",
     "start ",
@@ -476,7 +331,6 @@ REG_PREFIXES = (
     "help ",
 )
 
-
 EVENT_PREFIXES = (
     "",
     "list ",
@@ -491,7 +345,6 @@ EVENT_PREFIXES = (
     "cancel {other_event} ",
     "help ",
 )
-
 
 PLAN_PREFIXES = (
     "",
@@ -510,7 +363,6 @@ PLAN_PREFIXES = (
     "assign A2 <@U0STRANGER|bob> ",
     "help ",
 )
-
 
 TECHCOMMIT_PREFIXES = ("", "help ", "my-data ", "my-data", "mydata ", "forget-me ")
 
