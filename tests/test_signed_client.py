@@ -18,7 +18,8 @@ from slack_sdk.webhook import WebhookClient
 
 from tests.support.blockkit_samples import full_modal, pt
 from tests.support.fakeslack import FakeSlack
-from tests.support.slackclient import SignedClient, fill
+from tests.support.slackclient import SignedClient
+from tests.support.slackforms import fill
 
 
 @pytest.fixture

@@ -36,10 +36,11 @@ from storage.models import Base, Delivery
 from tests.bot.conftest import slack_escaped
 from tests.conftest import NOW
 from tests.plan_data import csv_plan, load_plan
-from tests.support.blockkit import BROADCAST_RE
+from tests.support.blockkit_rules import BROADCAST_RE
 from tests.support.fakeslack import ApiCall, FakeSlack
 from tests.support.hostile import build, hostile_text, longs
-from tests.support.slackclient import SignedClient, fill
+from tests.support.slackclient import SignedClient
+from tests.support.slackforms import fill
 from tests.support.slackmessages import button, texts
 
 pytestmark = pytest.mark.slow

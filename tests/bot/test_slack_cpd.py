@@ -17,7 +17,8 @@ from storage.models import CpdEntry
 from tests.bot.conftest import SECRET, slack_escaped
 from tests.support.fakeslack import FakeSlack
 from tests.support.rows import entries
-from tests.support.slackclient import SignedClient, fill
+from tests.support.slackclient import SignedClient
+from tests.support.slackforms import fill
 from tests.support.slackmessages import button, texts
 
 

@@ -19,7 +19,8 @@ from handlers.events.messages import announcement_key
 from storage import roles
 from storage.models import CpdEntry, Delivery, Event, EventRsvp
 from tests.support.fakeslack import ApiCall, FakeSlack
-from tests.support.slackclient import SignedClient, fill
+from tests.support.slackclient import SignedClient
+from tests.support.slackforms import fill
 from tests.support.slackmessages import button, texts
 from tests.support.waiting import logged, wait_until
 

@@ -12,7 +12,8 @@ from handlers.clock import FixedClock
 from storage.models import PlanStatusUpdate
 from tests.plan_data import csv_plan, load_plan
 from tests.support.fakeslack import FakeSlack
-from tests.support.slackclient import SignedClient, fill
+from tests.support.slackclient import SignedClient
+from tests.support.slackforms import fill
 from tests.support.slackmessages import button, texts
 
 OWNERS = ("U01ALICE", "U02BOB", "U03CAROL")

@@ -1,44 +1,35 @@
 """An independent Block Kit checker for messages and views, used by the fake Slack server.
 
 Every public function returns a list of human-readable problems; an empty list means valid.
-The limits below are this module's own table (taken from Slack's Block Kit reference), so that
-the bot, which renders with slack_sdk's models, is checked against something other than itself.
+The limits are this checker's own table (`blockkit_rules.py`, from Slack's Block Kit reference), so
+that the bot, which renders with slack_sdk's models, is checked against something other than itself.
 slack_sdk's models are consulted only as a second opinion.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
-MAX_MESSAGE_TEXT = 40_000
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-
-BROADCAST_RE = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>")
-TEXT_TYPES = ("plain_text", "mrkdwn")
-BUTTON_STYLES = ("primary", "danger")
-TEXT_INPUTS = ("plain_text_input", "url_text_input", "email_text_input", "number_input")
-SELECTS = (
-    "static_select",
-    "multi_static_select",
-    "conversations_select",
-    "multi_conversations_select",
-    "channels_select",
-    "multi_channels_select",
-    "users_select",
-    "multi_users_select",
+from .blockkit_rules import (
+    ACCESSORIES,
+    BLOCK_TYPES,
+    BROADCAST_RE,
+    BUTTON_STYLES,
+    INPUT_ELEMENTS,
+    INTERACTIVE,
+    MAX_MESSAGE_BLOCKS,
+    MAX_MESSAGE_TEXT,
+    MAX_VIEW_BLOCKS,
+    TEXT_TYPES,
+    VIEW_TYPES,
+    is_number,
+    option_key,
+    parses,
 )
-INTERACTIVE = ("button", "overflow", "datepicker", "timepicker", "checkboxes", "radio_buttons", *SELECTS)
-INPUT_ELEMENTS = (*TEXT_INPUTS, "datepicker", "timepicker", "checkboxes", "radio_buttons", *SELECTS)
-ACCESSORIES = (*INTERACTIVE, "image")
-BLOCK_TYPES = ("section", "header", "context", "divider", "actions", "input", "image")
-VIEW_TYPES = ("modal", "home")
 
 
 class _Checker:
@@ -148,12 +139,12 @@ class _Checker:
 
     def initial(self, path: str, el: dict[str, Any], options: list[Any]) -> None:
         """initial_option / initial_options must each equal one of the options (by text and value)."""
-        keys = {_option_key(o) for o in options}
+        keys = {option_key(o) for o in options}
         chosen = [("initial_option", el.get("initial_option"))]
         chosen += [(f"initial_options[{i}]", o) for i, o in enumerate(el.get("initial_options") or [])]
         for name, option in chosen:
-            if option is not None and _option_key(option) not in keys:
-                self.add(f"{path}.{name}", f"initial option {_option_key(option)[1]!r} is not one of the options")
+            if option is not None and option_key(option) not in keys:
+                self.add(f"{path}.{name}", f"initial option {option_key(option)[1]!r} is not one of the options")
 
     # -- elements -----------------------------------------------------------------------------
 
@@ -210,17 +201,17 @@ class _Checker:
             self.add(f"{path}.is_decimal_allowed", "is required and must be a boolean")
         for name in ("initial_value", "min_value", "max_value"):
             value = el.get(name)
-            if value is not None and not _is_number(value):
+            if value is not None and not is_number(value):
                 self.add(f"{path}.{name}", f"must be a number (as a string), got {value!r}")
 
     def el_datepicker(self, path: str, el: dict[str, Any]) -> None:
         value = el.get("initial_date")
-        if value is not None and not _parses(value, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"):
+        if value is not None and not parses(value, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"):
             self.add(f"{path}.initial_date", f"must be YYYY-MM-DD, got {value!r}")
 
     def el_timepicker(self, path: str, el: dict[str, Any]) -> None:
         value = el.get("initial_time")
-        if value is not None and not _parses(value, "%H:%M", r"\d{2}:\d{2}"):
+        if value is not None and not parses(value, "%H:%M", r"\d{2}:\d{2}"):
             self.add(f"{path}.initial_time", f"must be HH:mm, got {value!r}")
 
     def el_static_select(self, path: str, el: dict[str, Any]) -> None:
@@ -321,34 +312,6 @@ class _Checker:
             self.add(path, f"slack_sdk: {exc}")
         except Exception as exc:  # malformed input can make the models raise anything
             self.add(path, f"slack_sdk raised {type(exc).__name__}: {exc}")
-
-
-def _option_key(option: Any) -> tuple[Any, Any]:
-    """What identifies an option: its text and its value."""
-    if not isinstance(option, dict):
-        return (None, repr(option))
-    text = option.get("text")
-    return (text.get("text") if isinstance(text, dict) else text, option.get("value"))
-
-
-def _is_number(value: Any) -> bool:
-    """Whether value is a number or a string holding one."""
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _parses(value: Any, fmt: str, shape: str) -> bool:
-    """Whether value is a string of exactly `shape` that strptime accepts with `fmt`."""
-    if not isinstance(value, str) or not re.fullmatch(shape, value):
-        return False
-    try:
-        dt.datetime.strptime(value, fmt)
-    except ValueError:
-        return False
-    return True
 
 
 def broadcast_mentions(obj: Any, path: str = "") -> list[str]:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import fakeslack_methods as methods
 from .blockkit import check_message
 from .localfake import FakeHandler, LocalFake
+from .slackspec import decode_json_args, required_args
 
 T = TypeVar("T")
 MAX_RESPONSE_URL_USES = 5
@@ -124,7 +125,7 @@ class _Handler(FakeHandler["FakeSlack"]):
             self.fake.problem(f"{method}: unparseable body ({exc})")
             self._json(200, {}, {"ok": False, "error": "invalid_json"})
             return
-        methods.decode_json_args(args)
+        decode_json_args(args)
         auth = self.headers.get("Authorization") or ""
         bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else form_token
         status, extra, body = self.fake.handle_api(method, args, dict(self.headers.items()), bearer)
@@ -143,7 +144,7 @@ class FakeSlack(LocalFake[ApiCall]):
     handler = _Handler
 
     def __init__(self, token: str = "xoxb-test-token", *, team_id: str = "T0TEST") -> None:
-        methods.required_args()  # fail at once, with the reason, if Slack's method table is missing
+        required_args()  # fail at once, with the reason, if Slack's method table is missing
         super().__init__()
         self.token = token
         self.open_response_prefix: str | None = None

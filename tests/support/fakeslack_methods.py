@@ -2,83 +2,36 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
-import os
 import re
 import secrets
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .blockkit import check_message, check_view
+from .fakeslack_files import files_complete_upload, files_get_upload_url
+from .slackspec import BOT, Args, Response, error_response, missing_arguments, required_args
 
 if TYPE_CHECKING:
     from .fakeslack import FakeSlack
 
-SHARED_DIR = Path(os.environ.get("TECHCOMMIT_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
-REQUIRED_ARGS_PATH = SHARED_DIR / "slack" / "web-api-required-args.json"
-JSON_ARGS = ("blocks", "view", "files", "attachments", "metadata")
 # Errors that depend on test data rather than on the bot misusing the API: not counted as problems.
 EXPECTED_ERRORS = frozenset({"users_not_found"})
 TS_RE = re.compile(r"\d+\.\d+")
-BOT = {"user_id": "U0BOT", "bot_id": "B0BOT", "app_id": "A0TEST"}
-
-Args = dict[str, Any]
-Response = dict[str, Any]
-
-
-@functools.cache
-def required_args() -> dict[str, dict[str, Any]]:
-    """The method table from ../shared/slack/web-api-required-args.json (Slack's own spec)."""
-    if not REQUIRED_ARGS_PATH.is_file():
-        raise FileNotFoundError(
-            f"{REQUIRED_ARGS_PATH} is missing: the tests need ../shared beside the checkout "
-            "(or TECHCOMMIT_SHARED_DIR pointing at it)"
-        )
-    methods: dict[str, dict[str, Any]] = json.loads(REQUIRED_ARGS_PATH.read_text("utf-8"))["methods"]
-    return methods
-
-
-def decode_json_args(args: Args) -> None:
-    """Decode arguments that clients send as JSON strings (blocks, view, files, ...), in place."""
-    for key in JSON_ARGS:
-        value = args.get(key)
-        if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
-            with contextlib.suppress(ValueError):  # else left as a string; validation reports it
-                args[key] = json.loads(value)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def _error(error: str, *messages: str, **extra: Any) -> Response:
-    body: Response = {"ok": False, "error": error, **extra}
-    if messages:
-        body["response_metadata"] = {"messages": list(messages)}
-    return body
 
 
 def dispatch(fake: FakeSlack, method: str, args: Args, bearer: str | None) -> Response:
     """Authenticate, check required arguments and answer one call."""
     spec = required_args().get(method)
     if spec is None:
-        return _error("unknown_method")
+        return error_response("unknown_method")
     if not bearer:
-        return _error("not_authed")
+        return error_response("not_authed")
     if bearer != fake.token:
-        return _error("invalid_auth")
-    messages = [
-        f"[ERROR] missing required field: {name}" for name in spec.get("required", []) if _missing(args.get(name))
-    ]
-    for group in spec.get("one_of", []):
-        if all(_missing(args.get(name)) for name in group):
-            messages.append(f"[ERROR] one of [{', '.join(group)}] is required")
+        return error_response("invalid_auth")
+    messages = missing_arguments(spec, args)
     if messages:
-        return _error("invalid_arguments", *messages)
+        return error_response("invalid_arguments", *messages)
     handler = HANDLERS.get(method)
     return handler(fake, args) if handler else {"ok": True}
 
@@ -86,7 +39,7 @@ def dispatch(fake: FakeSlack, method: str, args: Args, bearer: str | None) -> Re
 def _invalid(problems: list[str]) -> Response | None:
     if not problems:
         return None
-    return _error("invalid_blocks", *[f"[ERROR] {p}" for p in problems], errors=problems)
+    return error_response("invalid_blocks", *[f"[ERROR] {p}" for p in problems], errors=problems)
 
 
 def _channel(channel: str) -> str:
@@ -172,7 +125,7 @@ def chat_post_ephemeral(fake: FakeSlack, args: Args) -> Response:
 def chat_update(fake: FakeSlack, args: Args) -> Response:
     """chat.update."""
     if not TS_RE.fullmatch(str(args["ts"])):
-        return _error("message_not_found")
+        return error_response("message_not_found")
     if err := _invalid(check_message(args)):
         return err
     message = {
@@ -187,7 +140,7 @@ def chat_update(fake: FakeSlack, args: Args) -> Response:
 def chat_delete(fake: FakeSlack, args: Args) -> Response:
     """chat.delete."""
     if not TS_RE.fullmatch(str(args["ts"])):
-        return _error("message_not_found")
+        return error_response("message_not_found")
     return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
 
 
@@ -276,7 +229,7 @@ def users_lookup_by_email(fake: FakeSlack, args: Args) -> Response:
     email = str(args["email"]).lower()
     uid = next((u for e, u in fake.users_by_email.items() if e.lower() == email), None)
     if uid is None:
-        return _error("users_not_found")
+        return error_response("users_not_found")
     return {"ok": True, "user": user_record(fake, uid)}
 
 
@@ -322,7 +275,7 @@ def _store_view(fake: FakeSlack, view: dict[str, Any], view_id: str | None = Non
 def _checked_view(args: Args) -> tuple[dict[str, Any], Response | None]:
     view = args["view"]
     if not isinstance(view, dict):
-        return {}, _error("invalid_arguments", "[ERROR] view must be a JSON object")
+        return {}, error_response("invalid_arguments", "[ERROR] view must be a JSON object")
     return view, _invalid(check_view(view))
 
 
@@ -343,9 +296,9 @@ def views_update(fake: FakeSlack, args: Args) -> Response:
             (v for v in fake.views.values() if ext and v.get("external_id") == ext), None
         )
     if current is None:
-        return _error("not_found")
+        return error_response("not_found")
     if args.get("hash") and args["hash"] != current["hash"]:
-        return _error("hash_conflict")
+        return error_response("hash_conflict")
     return _store_view(fake, view, current["id"])
 
 
@@ -355,71 +308,10 @@ def views_publish(fake: FakeSlack, args: Args) -> Response:
     if err:
         return err
     if view.get("type") != "home":
-        return _error("invalid_arguments", "[ERROR] views.publish needs a view of type home")
+        return error_response("invalid_arguments", "[ERROR] views.publish needs a view of type home")
     with fake.lock:
         vid = fake.home_views.setdefault(str(args["user_id"]), fake.next_id("V"))
     return _store_view(fake, view, vid)
-
-
-# -- files --------------------------------------------------------------------------------------
-
-
-def files_get_upload_url(fake: FakeSlack, args: Args) -> Response:
-    """files.getUploadURLExternal: returns an upload URL on this fake."""
-    try:
-        length = int(args["length"])
-    except (TypeError, ValueError):
-        length = -1
-    if length < 0:
-        return _error("invalid_arguments", "[ERROR] length must be a non-negative integer")
-    file_id = fake.next_id("F")
-    with fake.lock:
-        fake.uploads[file_id] = {"filename": str(args["filename"]), "length": length, "content": None}
-    return {"ok": True, "upload_url": f"{fake.base_url}/upload/{file_id}", "file_id": file_id}
-
-
-def files_complete_upload(fake: FakeSlack, args: Args) -> Response:
-    """files.completeUploadExternal: shares uploaded files, recording them in `fake.files`."""
-    from .fakeslack import UploadedFile
-
-    files = args["files"]
-    if not isinstance(files, list) or not all(isinstance(f, dict) and f.get("id") for f in files):
-        return _error("invalid_arguments", "[ERROR] files must be a JSON list of {id, title}")
-    channels = str(args.get("channels") or "").split(",")
-    channel = args.get("channel_id") or channels[0] or None
-    done, shared = [], []
-    with fake.lock:
-        for f in files:
-            pending = fake.uploads.get(f["id"])
-            if pending is None or pending["content"] is None:
-                return _error("file_not_found", f"[ERROR] file {f['id']} was never uploaded")
-        for f in files:
-            pending = fake.uploads.pop(f["id"])
-            title = f.get("title") or pending["filename"]
-            shared.append(
-                UploadedFile(
-                    f["id"],
-                    pending["filename"],
-                    title,
-                    pending["content"],
-                    channel,
-                    args.get("initial_comment"),
-                    args.get("thread_ts"),
-                )
-            )
-            done.append(
-                {
-                    "id": f["id"],
-                    "title": title,
-                    "name": pending["filename"],
-                    "size": len(pending["content"]),
-                    "user": BOT["user_id"],
-                    "permalink": f"https://{fake.domain}.slack.com/files/U0BOT/{f['id']}/x",
-                }
-            )
-        fake.files.extend(shared)
-        fake.lock.notify_all()
-    return {"ok": True, "files": done}
 
 
 HANDLERS: dict[str, Callable[[FakeSlack, Args], Response]] = {
