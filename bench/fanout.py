@@ -37,6 +37,7 @@ def run(*, database_url: str, owners: int = 1000, actions_each: int = 5, rate: f
             database_url=database_url,
             slack_bot_token=TOKEN,
             slack_api_url=fake.api_url,
+            slack_post_rate=rate,  # the operator sets the workspace's limit, as Slack documents it
             log_level="WARNING",
         )
         deps = build(settings, clock=FixedClock(AT), engine=engine)

@@ -52,6 +52,7 @@ def serve(
         require(settings, "slack_bot_token", "slack_signing_secret")
     ready_deps(settings).engine.dispose()  # checks the database and its schema before serving
     listen, processes = port or settings.port, workers or settings.web_workers
+    settings = settings.model_copy(update={"web_workers": processes})  # each takes its share of the rate limits
 
     def start_worker() -> WsgiApp:
         # Switch threads more often than Python's default 5 ms, so an acknowledgement waiting for the

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     public_holidays: str = "GB-ENG"
     scheduler_enabled: bool = True
     scheduler_interval_seconds: int = Field(default=60, ge=5, le=3600)
+    slack_post_rate: float = Field(default=5, gt=0, le=1000)
     # operations
     port: int = Field(default=3000, ge=1, le=65535)
     http_threads: int = Field(default=16, ge=1, le=256)

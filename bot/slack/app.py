@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.composition import Deps
+from bot.pacing import Pacer
 from bot.slack.deliver import Deliverer
 from bot.slack.dms import DmChannels
 from bot.slack.home import HomeTabs
@@ -34,6 +35,11 @@ def web_client(deps: Deps) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def outbox_notifier(deps: Deps, client: WebClient, dms: DmChannels) -> SlackNotifier:
+    """The outbox's Slack sender, pacing its posts to this process's share of SLACK_POST_RATE."""
+    return SlackNotifier(client, dms, Pacer(deps.settings.slack_post_rate / deps.settings.web_workers))
 
 
 FILE_THREADS = 4  # exports (PDF, CSV, calendar files) made and uploaded at once
@@ -68,7 +74,7 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
     files = ThreadPoolExecutor(max_workers=FILE_THREADS, thread_name_prefix="files")
     deliverer = Deliverer(client, dms, deps.dispatcher.republish, files)
     register(app, deps.dispatcher, deliverer, homes, pools)
-    deps.notifiers.add("slack", SlackNotifier(client, dms))
+    deps.notifiers.add("slack", outbox_notifier(deps, client, dms))
     deps.republishers.append(deliverer.republish)
     deps.start_sending()
     deps.dispatcher.on_commit(homes.changed)
@@ -83,4 +89,4 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
 def connect_slack_sender(deps: Deps) -> None:
     """Let the outbox send to Slack (for processes that serve no Slack requests, like `reminders run`)."""
     client = web_client(deps)
-    deps.notifiers.add("slack", SlackNotifier(client, DmChannels(deps.uow, deps.clock)))
+    deps.notifiers.add("slack", outbox_notifier(deps, client, DmChannels(deps.uow, deps.clock)))

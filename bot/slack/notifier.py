@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.pacing import Pacer
 from bot.slack.dms import DmChannels
 from bot.slack.render import to_message
 from handlers import ui
@@ -34,9 +35,12 @@ PERMANENT = frozenset(
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient, dms: DmChannels) -> None:
+    """Posts the outbox's messages, paced to stay under chat.postMessage's rate limit."""
+
+    def __init__(self, client: WebClient, dms: DmChannels, pacer: Pacer) -> None:
         self.client = client
         self.dms = dms
+        self.pacer = pacer
 
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         if platform != "slack":
@@ -44,6 +48,7 @@ class SlackNotifier:
         # A DM can be posted to the user id itself: Slack opens the conversation, so the rate-limited
         # conversations.open is never needed here; the DM channel it answers with is remembered.
         known = None if to_channel else self.dms.known(recipient)
+        self.pacer.wait()
         try:
             response = self.client.chat_postMessage(channel=known or recipient, **to_message(reply))
         except SlackApiError as exc:
