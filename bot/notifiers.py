@@ -18,6 +18,11 @@ class PlatformNotifiers:
     def __bool__(self) -> bool:
         return bool(self.by_platform)
 
+    def wait_turn(self, *, platform: str) -> None:
+        notifier = self.by_platform.get(platform)
+        if notifier is not None:
+            notifier.wait_turn(platform=platform)
+
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         notifier = self.by_platform.get(platform)
         if notifier is None:

@@ -39,6 +39,10 @@ class DeliveryFailed(Exception):
 
 
 class Notifier(Protocol):
+    def wait_turn(self, *, platform: str) -> None:
+        """Block until the platform's rate limit lets the next message go (called just before `send`)."""
+        ...
+
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         """Post the message to a person (their DM) or a channel."""
         ...
@@ -116,6 +120,9 @@ def _send_one(
             unit.commit()
         result.failed.append(row.key)
         return
+    # Wait for the rate limit before the row says "sending": a process killed while waiting has
+    # sent nothing, and its row goes out again rather than being written off as interrupted.
+    notifier.wait_turn(platform=row.platform)
     with uow(write=True) as unit:
         mine = outbox.mark_sending(unit, delivery_id=row.id, now=clock.now(), lease=LEASE)
         unit.commit()

@@ -108,6 +108,9 @@ class Console:
             case None:
                 pass
 
+    def wait_turn(self, *, platform: str) -> None:
+        """The console has no rate limit."""
+
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         """Print a message the bot sends on its own (the console's stand-in for Slack)."""
         self._sent += 1

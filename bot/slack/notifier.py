@@ -42,13 +42,15 @@ class SlackNotifier:
         self.dms = dms
         self.pacer = pacer
 
+    def wait_turn(self, *, platform: str) -> None:
+        self.pacer.wait()
+
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         if platform != "slack":
             raise DeliveryFailed(f"no adapter for platform {platform!r}", permanent=True)
         # A DM can be posted to the user id itself: Slack opens the conversation, so the rate-limited
         # conversations.open is never needed here; the DM channel it answers with is remembered.
         known = None if to_channel else self.dms.known(recipient)
-        self.pacer.wait()
         try:
             response = self.client.chat_postMessage(channel=known or recipient, **to_message(reply))
         except SlackApiError as exc:

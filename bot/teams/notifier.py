@@ -20,6 +20,9 @@ class TeamsNotifier:
         self.runtime = runtime
         self.uow = uow
 
+    def wait_turn(self, *, platform: str) -> None:
+        """Not paced: the Bot Framework's limits are per conversation, and each person has their own."""
+
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         if to_channel:
             raise DeliveryFailed("posting to a Teams channel is not supported; use a Slack channel", permanent=True)

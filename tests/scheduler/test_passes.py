@@ -157,6 +157,29 @@ def test_failures_are_retried_with_backoff_then_recorded(uow_factory: UnitOfWork
     assert notifier.sent == []
 
 
+class Killed(BaseException):
+    """The process dies (SIGKILL) at this point."""
+
+
+@pytest.mark.usefixtures("plan")
+def test_a_sender_killed_while_waiting_for_the_rate_limit_sends_that_message_later(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    notifier = RecordingNotifier()
+
+    def die() -> None:
+        raise Killed
+
+    notifier.while_waiting = die
+    at = local("2019-08-01T09:00")
+    with pytest.raises(Killed):
+        run(uow_factory, at, notifier)
+    assert notifier.sent == []
+    later = run(uow_factory, at + timedelta(minutes=6), notifier)  # the dead sender's claim has lapsed
+    assert sorted(r for r, _ in notifier.sent) == ["U01ALICE", "U02BOB"]  # nothing written off as interrupted
+    assert later.sending.failed == []
+
+
 @pytest.mark.usefixtures("plan")
 def test_a_permanent_failure_is_not_retried(uow_factory: UnitOfWorkFactory) -> None:
     notifier = RecordingNotifier()

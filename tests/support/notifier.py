@@ -15,6 +15,12 @@ class RecordingNotifier:
         self.sent: list[tuple[str, str]] = []
         self.failures: list[DeliveryFailed] = []
         self.while_sending: Callable[[], None] | None = None  # runs before the post "returns", once
+        self.while_waiting: Callable[[], None] | None = None  # runs while waiting for the rate limit, once
+
+    def wait_turn(self, *, platform: str) -> None:
+        if self.while_waiting is not None:
+            meanwhile, self.while_waiting = self.while_waiting, None
+            meanwhile()
 
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         if self.failures:
