@@ -20,6 +20,7 @@ from bot.slack.dms import DmChannels
 from bot.slack.home import HomeTabs
 from bot.slack.listeners import Pools, register
 from bot.slack.notifier import SlackNotifier
+from bot.slack.response_urls import ResponseUrls
 
 
 def web_client(deps: Deps) -> WebClient:
@@ -72,7 +73,8 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
         sends=ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="sends"),
     )
     files = ThreadPoolExecutor(max_workers=FILE_THREADS, thread_name_prefix="files")
-    deliverer = Deliverer(client, dms, deps.dispatcher.republish, files)
+    answers = ResponseUrls(connections=deps.settings.listener_threads)
+    deliverer = Deliverer(client, dms, deps.dispatcher.republish, files, answers)
     register(app, deps.dispatcher, deliverer, homes, pools)
     deps.notifiers.add("slack", outbox_notifier(deps, client, dms))
     deps.republishers.append(deliverer.republish)
@@ -82,6 +84,7 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
         homes.close,
         lambda: files.shutdown(wait=True),
         pools.shutdown,
+        answers.close,
     ]
     return app
 

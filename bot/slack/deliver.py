@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
+import urllib3
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.logs import fields, new_reference
 from bot.slack.dms import DmChannels
 from bot.slack.render import to_home, to_message, to_modal
+from bot.slack.response_urls import ResponseUrls
 from handlers import ui
 
 log = logging.getLogger("techcommit.slack")
@@ -51,8 +52,10 @@ class Deliverer:
         dms: DmChannels,
         republisher: Callable[[str], tuple[str, str, ui.Reply] | None],
         files: Executor,
+        answers: ResponseUrls,
     ) -> None:
         self.client = client
+        self.answers = answers
         self.dms = dms
         self.republisher = republisher
         self.files = files  # files are made and uploaded here, so long exports never hold up other work
@@ -107,16 +110,15 @@ class Deliverer:
             self.client.chat_update(channel=channel, ts=ts, **to_message(reply))
 
     def _via_response_url(self, message: dict[str, Any], reply: ui.Reply, url: str) -> bool:
-        response = WebhookClient(url, timeout=10).send_dict(
-            {
-                **message,
-                "response_type": "ephemeral",
-                "replace_original": reply.replace,
-            }
-        )
-        if response.status_code == 200:
+        payload = {**message, "response_type": "ephemeral", "replace_original": reply.replace}
+        try:
+            posted = self.answers.post(url, payload)
+        except urllib3.exceptions.HTTPError as exc:  # unreachable, or no answer in time: try the other routes
+            log.info("response_url failed %s", fields(error=type(exc).__name__))
+            return False
+        if posted.status == 200:
             return True
-        log.info("response_url refused %s", fields(status=response.status_code, body=response.body[:60]))
+        log.info("response_url refused %s", fields(status=posted.status, body=posted.body[:60]))
         return False
 
     def open_form(self, form: ui.Form, target: Target) -> None:

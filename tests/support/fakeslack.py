@@ -91,6 +91,12 @@ class _Handler(FakeHandler["FakeSlack"]):
     """Routes /api/<method>, /upload/<file_id> and /response/<id> to the FakeSlack instance."""
 
     server_version = "FakeSlack/1.0"
+    protocol_version = "HTTP/1.1"  # connections stay open between requests unless the client says close
+
+    def setup(self) -> None:
+        super().setup()
+        with self.fake.lock:
+            self.fake.connections += 1
 
     def do_GET(self) -> None:
         self.do_POST()
@@ -160,6 +166,7 @@ class FakeSlack(LocalFake[ApiCall]):
         self.home_views: dict[str, str] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         self.count_429 = 0
+        self.connections = 0  # TCP connections accepted
         self._response_urls: dict[str, int] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._buckets: dict[str, _Bucket] = {}

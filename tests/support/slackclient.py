@@ -186,9 +186,10 @@ class SignedClient:
         channel: str = "C1",
         secret: str | None = None,
         timestamp: int | str | None = None,
+        response_url: str | None = None,
     ) -> Sent:
-        """A slash command, e.g. command("/cpd", "log 2h workshop")."""
-        response_url, trigger_id = self.fake.new_response_url(), self.new_trigger_id()
+        """A slash command, e.g. command("/cpd", "log 2h workshop") (with a fresh response URL unless given)."""
+        response_url, trigger_id = response_url or self.fake.new_response_url(), self.new_trigger_id()
         fields = {
             "token": self.verification_token,
             "team_id": self.team_id,
