@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -43,6 +44,11 @@ def outbox_notifier(deps: Deps, client: WebClient, dms: DmChannels) -> SlackNoti
     return SlackNotifier(client, dms, Pacer(deps.settings.slack_post_rate / deps.settings.web_workers))
 
 
+def _not_token_skipped(record: logging.LogRecord) -> bool:
+    """Drop Bolt's start-up warning that SLACK_BOT_TOKEN goes unused: our client is made with that very token."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 FILE_THREADS = 4  # exports (PDF, CSV, calendar files) made and uploaded at once
 
 
@@ -53,6 +59,8 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
     """
     deps.settings.require("slack_bot_token", *(() if socket_mode else ("slack_signing_secret",)))
     client = web_client(deps)
+    bolt_log = logging.getLogger("techcommit.bolt")
+    bolt_log.addFilter(_not_token_skipped)  # once: a filter already there is not added again
     app = App(
         client=client,
         signing_secret=deps.settings.secret("slack_signing_secret") or None,
@@ -60,7 +68,7 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
         token_verification_enabled=False,
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="listener"),
-        logger=logging.getLogger("techcommit.bolt"),
+        logger=bolt_log,
     )
     dms = DmChannels(deps.uow, deps.clock)
     homes = HomeTabs(client, deps.dispatcher)

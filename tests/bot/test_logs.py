@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
+from bot.composition import build
 from bot.logs import ScrubbingFormatter
 from bot.settings import Settings, load_settings
+from bot.slack.app import create_app
 
 
 def test_every_secret_setting_is_scrubbed_from_log_lines() -> None:
@@ -20,3 +24,21 @@ def test_every_secret_setting_is_scrubbed_from_log_lines() -> None:
     line = formatter.format(record)
     assert not [name for name, value in values.items() if value in line], line
     assert line.count("[redacted]") == len(values)
+
+
+def test_starting_with_the_token_in_the_environment_logs_no_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """Bolt warns that SLACK_BOT_TOKEN goes unused when given a client; ours is made with that token."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    settings = load_settings(
+        _env_file=None, slack_signing_secret="s" * 32, database_url=f"sqlite:///{tmp_path / 'bot.db'}"
+    )
+    assert settings.secret("slack_bot_token") == "xoxb-from-the-environment"
+    deps = build(settings)
+    try:
+        with caplog.at_level(logging.WARNING, logger="techcommit"):
+            create_app(deps)
+    finally:
+        deps.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
