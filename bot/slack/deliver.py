@@ -114,11 +114,11 @@ class Deliverer:
         try:
             posted = self.answers.post(url, payload)
         except urllib3.exceptions.HTTPError as exc:  # unreachable, or no answer in time: try the other routes
-            log.info("response_url failed %s", fields(error=type(exc).__name__))
+            log.warning("response_url failed %s", fields(error=type(exc).__name__))
             return False
         if posted.status == 200:
             return True
-        log.info("response_url refused %s", fields(status=posted.status, body=posted.body[:60]))
+        log.warning("response_url refused %s", fields(status=posted.status, body=posted.body[:60]))
         return False
 
     def open_form(self, form: ui.Form, target: Target) -> None:
