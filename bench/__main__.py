@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench import fanout, footprint, growth, latency
-from bench.common import ROOT
+from bench.common import ROOT, logged_problems
 
 
 @contextmanager
@@ -75,6 +75,7 @@ def main() -> None:
         for kind in kinds:
             if "latency" in only:
                 for workers in (int(w) for w in args.workers.split(",")):
+                    log = folder / f"serve-{kind}-{workers}.log"
                     with database(kind, folder, f"latency{workers}") as url:
                         rows, idle, peak = latency.run(
                             database_url=url,
@@ -82,9 +83,11 @@ def main() -> None:
                             concurrencies=(1, 8, 32),
                             requests=200 if args.quick else 1600,
                             workers=workers,
+                            log=log,
                         )
                     processes = f"{workers} worker process{'es' if workers > 1 else ''}"
                     print_latency(f"{kind}, {processes}", rows, idle, peak)
+                    print_problems(logged_problems(log))
             if "fanout" in only:
                 with database(kind, folder, "fanout") as url:
                     result = fanout.run(database_url=url, owners=100 if args.quick else 1000)
@@ -120,6 +123,15 @@ def print_latency(kind: str, rows: list[dict[str, object]], idle: float, peak: f
             f"{a['p50']:.1f} | {a['p99']:.1f} | {a['unanswered']:.0f} |"
         )
     print(f"\n`serve` resident memory: {idle:.0f} MB idle, {peak:.0f} MB at most under this load\n")
+
+
+def print_problems(lines: list[str]) -> None:
+    """`serve`'s warnings and errors during the run (an answer that missed its response URL shows here)."""
+    print(f"`serve` logged {len(lines)} warnings or errors" + (":\n" if lines else ".\n"))
+    for line in lines[:10]:
+        print(f"    {line[:300]}")
+    if lines:
+        print()
 
 
 def print_fanout(kind: str, r: dict[str, float]) -> None:

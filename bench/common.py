@@ -74,10 +74,10 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def process(args: list[str], env: dict[str, str], log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a process for the duration of the block; its output goes to `log` (appended) if given."""
+    with log.open("ab") if log else open(os.devnull, "wb") as out:
+        proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
         yield proc
     finally:
@@ -131,3 +131,14 @@ def summary(values: list[float]) -> dict[str, float]:
         "p99": percentile(values, 99) * 1000,
         "mean": statistics.fmean(values) * 1000 if values else float("nan"),
     }
+
+
+def logged_problems(log: Path) -> list[str]:
+    """The WARNING and ERROR lines a process wrote to its log.
+
+    Leaves out waitress's "Task queue depth" notes: at concurrency 32 every HTTP thread is busy by design.
+    """
+    if not log.exists():
+        return []
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line for line in lines if (" WARNING " in line or " ERROR " in line) and "waitress.queue" not in line]

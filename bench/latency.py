@@ -10,6 +10,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from bench.common import (
     SECRET,
@@ -103,8 +104,9 @@ def run(
     requests: int,
     workers: int = 1,
     settle: float = 2.0,
+    log: Path | None = None,
 ) -> tuple[list[dict[str, object]], float, float]:
-    """Rows of the latency table, the bot's idle RSS and its peak RSS under load."""
+    """Rows of the latency table, the bot's idle RSS and its peak RSS under load (`serve` logs to `log`)."""
     bot_port, base_port = free_port(), free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -118,7 +120,7 @@ def run(
     rows: list[dict[str, object]] = []
     peak = 0.0
     with (
-        process([TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(bot_port)], env) as bot,
+        process([TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(bot_port)], env, log) as bot,
         process(
             [sys.executable, "-m", "bench.baseline_app", str(base_port), "16", api_url, str(workers)], env
         ) as baseline,
