@@ -66,6 +66,9 @@ def main() -> None:
     parser.add_argument("--only", default="latency,fanout,growth,footprint")
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2", help="`serve` processes to measure latency with")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="latency runs per row, baseline and techcommit in turn (median shown)"
+    )
     args = parser.parse_args()
     only, kinds = set(args.only.split(",")), args.db.split(",")
     cpus = os.cpu_count()
@@ -84,6 +87,7 @@ def main() -> None:
                             requests=200 if args.quick else 1600,
                             workers=workers,
                             log=log,
+                            repeat=1 if args.quick else args.repeat,
                         )
                     processes = f"{workers} worker process{'es' if workers > 1 else ''}"
                     print_latency(f"{kind}, {processes}", rows, idle, peak)
@@ -111,16 +115,16 @@ def print_latency(kind: str, rows: list[dict[str, object]], idle: float, peak: f
     print(f"## Command latency, time to the HTTP response ({kind}) — ms\n")
     print(
         "| command | conc. | baseline p50 | techcommit p50 | ratio | baseline p99 | techcommit p99 | "
-        "baseline req/s | techcommit req/s | errors | answer p50 | answer p99 | unanswered |"
+        "baseline req/s | techcommit req/s | errors | answer p50 | answer p99 | unanswered | ratios of the runs |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        b, t, a = row["baseline"], row["techcommit"], row["answer"]
-        assert isinstance(b, dict) and isinstance(t, dict) and isinstance(a, dict)
+        b, t, a, ratios = row["baseline"], row["techcommit"], row["answer"], row["ratios"]
+        assert isinstance(b, dict) and isinstance(t, dict) and isinstance(a, dict) and isinstance(ratios, list)
         print(
             f"| {row['command']} | {row['c']} | {b['p50']:.1f} | {t['p50']:.1f} | {t['p50'] / b['p50']:.2f} | "
             f"{b['p99']:.1f} | {t['p99']:.1f} | {b['rps']:.0f} | {t['rps']:.0f} | {t['errors']:.0f} | "
-            f"{a['p50']:.1f} | {a['p99']:.1f} | {a['unanswered']:.0f} |"
+            f"{a['p50']:.1f} | {a['p99']:.1f} | {a['unanswered']:.0f} | {' / '.join(f'{r:.2f}' for r in ratios)} |"
         )
     print(f"\n`serve` resident memory: {idle:.0f} MB idle, {peak:.0f} MB at most under this load\n")
 

@@ -20,6 +20,12 @@ class FakeHandler(BaseHTTPRequestHandler, Generic[F]):
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the client went away, e.g. a stopping bot closing the connections it kept open
+
     @property
     def fake(self) -> F:
         """The fake this handler's server serves."""
