@@ -3,6 +3,7 @@ recorded calls and problems behind one lock, and waiting for something to be rec
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -21,10 +22,9 @@ class FakeHandler(BaseHTTPRequestHandler, Generic[F]):
         """Keep test output quiet."""
 
     def handle(self) -> None:
-        try:
+        # The client may go away, e.g. a stopping bot closing the connections it kept open.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
             super().handle()
-        except (ConnectionResetError, BrokenPipeError):
-            pass  # the client went away, e.g. a stopping bot closing the connections it kept open
 
     @property
     def fake(self) -> F:
