@@ -81,7 +81,9 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
         sends=ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="sends"),
     )
     files = ThreadPoolExecutor(max_workers=FILE_THREADS, thread_name_prefix="files")
-    answers = ResponseUrls(connections=deps.settings.listener_threads)
+    # One kept-open connection for every thread that may answer at once: senders, files, and the
+    # work pools' apologies; beyond that urllib3 opens extra ones and warns as it drops them.
+    answers = ResponseUrls(connections=deps.settings.listener_threads + FILE_THREADS + 2 * deps.settings.work_threads)
     deliverer = Deliverer(client, dms, deps.dispatcher.republish, files, answers)
     register(app, deps.dispatcher, deliverer, homes, pools)
     deps.notifiers.add("slack", outbox_notifier(deps, client, dms))
