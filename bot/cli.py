@@ -45,7 +45,8 @@ def serve(
     """Serve over HTTP: POST /slack/events (Slack), POST /api/messages (Teams), GET /healthz."""
     from bot.slack.app import create_app
     from bot.slack.server import make_wsgi, serve_forever, serve_workers
-    from bot.surfaces import connect_teams, start_scheduler
+    from bot.slack.work_process import WorkProcess
+    from bot.surfaces import connect_teams, do_slack_work, start_scheduler
 
     settings = settings_or_exit()
     if settings.slack_enabled or not settings.teams_enabled:
@@ -55,14 +56,22 @@ def serve(
     settings = settings.model_copy(update={"web_workers": processes})  # each takes its share of the rate limits
 
     def start_worker() -> WsgiApp:
+        # First, before any thread or database connection exists here: the work process (forked).
+        work = None
+        if settings.slack_enabled and settings.work_process:
+            work = WorkProcess.start(lambda jobs: do_slack_work(settings, jobs))
         # Switch threads more often than Python's default 5 ms, so an acknowledgement waiting for the
         # interpreter is not held up behind the replies being prepared for earlier requests.
         sys.setswitchinterval(SWITCH_INTERVAL)
         deps = build(settings)
-        slack = create_app(deps) if settings.slack_enabled else None
+        slack = create_app(deps, work_process=work) if settings.slack_enabled else None
         teams = connect_teams(deps)
         wsgi = make_wsgi(slack, database_ok=deps.database_ok, teams=teams.wsgi if teams else None)
-        start_scheduler(deps)  # in every worker: a lease lets exactly one of them run passes
+        # In every process serving requests (a lease lets exactly one of them run passes), or in its work process.
+        if work is None:
+            start_scheduler(deps)
+        else:
+            work.when_lost(lambda: start_scheduler(deps))
         return wsgi
 
     where = [f"Slack on http://{host}:{listen}/slack/events"] if settings.slack_enabled else []

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1, le=64)
     listener_threads: int = Field(default=32, ge=1, le=512)
     work_threads: int = Field(default=1, ge=1, le=64)
+    work_process: bool = True
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")

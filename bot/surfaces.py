@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
-from bot.composition import Deps
+from bot.composition import Deps, build
+from bot.settings import Settings
 from scheduler.passes import PassResult, run_pass
 from scheduler.runner import leader_only, start_background
 
@@ -59,6 +61,27 @@ def scheduler_sweep(deps: Deps) -> Callable[[], PassResult]:
         )
 
     return sweep
+
+
+def do_slack_work(settings: Settings, jobs: Connection) -> None:
+    """The life of `serve`'s work process (bot.slack.work_process): build everything it needs, then
+    do the Slack jobs handed over through `jobs` until the web process stops; finish them and exit.
+
+    It also runs the scheduler, and sends the outbox to every platform: what it commits may be a
+    message for anyone.
+    """
+    from bot.slack.app import build_work
+    from bot.slack.work_process import receive
+
+    deps = build(settings)
+    try:
+        work = build_work(deps)
+        deps.dispatcher.on_commit(work.homes.changed)
+        connect_senders(deps)
+        start_scheduler(deps)
+        receive(jobs, work)
+    finally:
+        deps.close()
 
 
 def start_scheduler(deps: Deps) -> BackgroundScheduler | None:

@@ -19,9 +19,11 @@ from bot.pacing import Pacer
 from bot.slack.deliver import Deliverer
 from bot.slack.dms import DmChannels
 from bot.slack.home import HomeTabs
-from bot.slack.listeners import Pools, register
+from bot.slack.listeners import Handoff, register
 from bot.slack.notifier import SlackNotifier
 from bot.slack.response_urls import ResponseUrls
+from bot.slack.work import Job, Pools, Work
+from bot.slack.work_process import WorkProcess
 
 
 def web_client(deps: Deps) -> WebClient:
@@ -52,24 +54,11 @@ def _not_token_skipped(record: logging.LogRecord) -> bool:
 FILE_THREADS = 4  # exports (PDF, CSV, calendar files) made and uploaded at once
 
 
-def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Executor | None = None) -> App:
-    """Build the Bolt app with its listeners; tokens and URL come from the settings.
-
-    Over HTTP every request must carry a valid signature; Socket Mode has no signatures.
+def build_work(deps: Deps) -> Work:
+    """What does the work behind acknowledged requests and sends to Slack: the pools, the deliverer,
+    Home tabs, and the outbox's Slack sender (started here), in whichever process does the work.
     """
-    deps.settings.require("slack_bot_token", *(() if socket_mode else ("slack_signing_secret",)))
     client = web_client(deps)
-    bolt_log = logging.getLogger("techcommit.bolt")
-    bolt_log.addFilter(_not_token_skipped)  # once: a filter already there is not added again
-    app = App(
-        client=client,
-        signing_secret=deps.settings.secret("slack_signing_secret") or None,
-        request_verification_enabled=not socket_mode,
-        token_verification_enabled=False,
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="listener"),
-        logger=bolt_log,
-    )
     dms = DmChannels(deps.uow, deps.clock)
     homes = HomeTabs(client, deps.dispatcher)
     # Database work holds Python's GIL for most of its time: more threads only take turns with
@@ -85,17 +74,51 @@ def create_app(deps: Deps, *, socket_mode: bool = False, listener_executor: Exec
     # work pools' apologies; beyond that urllib3 opens extra ones and warns as it drops them.
     answers = ResponseUrls(connections=deps.settings.listener_threads + FILE_THREADS + 2 * deps.settings.work_threads)
     deliverer = Deliverer(client, dms, deps.dispatcher.republish, files, answers)
-    register(app, deps.dispatcher, deliverer, homes, pools)
     deps.notifiers.add("slack", outbox_notifier(deps, client, dms))
     deps.republishers.append(deliverer.republish)
     deps.start_sending()
-    deps.dispatcher.on_commit(homes.changed)
     deps.closers += [
         homes.close,
         lambda: files.shutdown(wait=True),
         pools.shutdown,
         answers.close,
     ]
+    return Work(deps.dispatcher, deliverer, homes, pools)
+
+
+def create_app(
+    deps: Deps,
+    *,
+    socket_mode: bool = False,
+    listener_executor: Executor | None = None,
+    work_process: WorkProcess | None = None,
+) -> App:
+    """Build the Bolt app with its listeners; tokens and URL come from the settings.
+
+    Over HTTP every request must carry a valid signature; Socket Mode has no signatures. With a
+    `work_process`, acknowledged requests are handed to it; this process does their work only if
+    it has gone (the work here is built all the same, and answers form submissions).
+    """
+    deps.settings.require("slack_bot_token", *(() if socket_mode else ("slack_signing_secret",)))
+    work = build_work(deps)
+    bolt_log = logging.getLogger("techcommit.bolt")
+    bolt_log.addFilter(_not_token_skipped)  # once: a filter already there is not added again
+    app = App(
+        client=work.deliverer.client,
+        signing_secret=deps.settings.secret("slack_signing_secret") or None,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=deps.settings.listener_threads, thread_name_prefix="listener"),
+        logger=bolt_log,
+    )
+    handoff: Handoff = work
+    if work_process is not None:
+        work_process.fall_back_to(work)
+        handoff = work_process
+    # A change committed here (a form submission) redraws the person's Home tab where tabs are known.
+    deps.dispatcher.on_commit(lambda who: handoff(Job("changed", who)))
+    register(app, deps.dispatcher, work, handoff)
     return app
 
 
