@@ -52,10 +52,16 @@ def free_port() -> int:
 
 @dataclass
 class Served:
-    """A running `techcommit serve`: its base URL, and once it has stopped, what it logged."""
+    """A running `techcommit serve`: its base URL and process id, and once it has stopped, what it logged."""
 
     base: str
+    pid: int
     log: str = ""
+
+    def children(self) -> list[int]:
+        """The processes `serve` has started (its work process, or pre-forked workers)."""
+        found = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        return [int(pid) for pid in found.read_text().split()] if found.exists() else []
 
 
 @contextmanager
@@ -71,7 +77,7 @@ def serving(env: dict[str, str], cwd: Path, startup: float = 20.0) -> Iterator[S
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    served = Served(f"http://127.0.0.1:{port}")
+    served = Served(f"http://127.0.0.1:{port}", process.pid)
     try:
         deadline = time.monotonic() + startup
         while True:
