@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench import fanout, footprint, growth, latency
-from bench.common import ROOT, logged_problems
+from bench.common import ROOT, Memory, logged_problems
 
 
 @contextmanager
@@ -111,7 +111,7 @@ def main() -> None:
                     print(f"| `console` to its first prompt | {footprint.console_startup(database_url=url):.2f} |\n")
 
 
-def print_latency(kind: str, rows: list[dict[str, object]], idle: float, peak: float) -> None:
+def print_latency(kind: str, rows: list[dict[str, object]], idle: Memory, peak: Memory) -> None:
     print(f"## Command latency, time to the HTTP response ({kind}) — ms\n")
     print(
         "| command | conc. | baseline p50 | techcommit p50 | ratio | baseline p99 | techcommit p99 | "
@@ -126,7 +126,12 @@ def print_latency(kind: str, rows: list[dict[str, object]], idle: float, peak: f
             f"{b['p99']:.1f} | {t['p99']:.1f} | {b['rps']:.0f} | {t['rps']:.0f} | {t['errors']:.0f} | "
             f"{a['p50']:.1f} | {a['p99']:.1f} | {a['unanswered']:.0f} | {' / '.join(f'{r:.2f}' for r in ratios)} |"
         )
-    print(f"\n`serve` resident memory: {idle:.0f} MB idle, {peak:.0f} MB at most under this load\n")
+    print(
+        f"\n`serve` memory, its {idle.processes} processes together (PSS): {idle.pss:.0f} MB idle, "
+        f"{peak.pss:.0f} MB at most under this load. Their resident sizes added up (RSS, shared pages counted "
+        f"in every process): {idle.rss:.0f} / {peak.rss:.0f} MB; the largest process: {idle.largest_rss:.0f} / "
+        f"{peak.largest_rss:.0f} MB.\n"
+    )
 
 
 def print_problems(lines: list[str]) -> None:

@@ -38,22 +38,56 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
+def _kb_field(path: Path, name: str) -> float:
+    for line in path.read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process, in MB (Linux /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return _kb_field(Path(f"/proc/{pid}/status"), "VmRSS")
 
 
-def rss_of_tree(pid: int) -> float:
-    """Resident memory of a process and its children (pre-forked workers), in MB."""
-    total = rss_mb(pid)
+def tree(pid: int) -> list[int]:
+    """The process and all its descendants (pre-forked workers, their work processes)."""
+    found = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         for child in children.read_text().split():
-            total += rss_mb(int(child))
-    return total
+            found += tree(int(child))
+    return found
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Memory of a process tree, in MB.
+
+    `rss` adds up each process's resident size, so pages a forked process still shares with its
+    parent count once per process; `pss` (proportional set size) divides each shared page among
+    the processes sharing it, so it adds up to what the tree takes from the machine.
+    """
+
+    processes: int
+    rss: float
+    pss: float
+    largest_rss: float
+
+    def most(self, other: Memory) -> Memory:
+        return Memory(
+            max(self.processes, other.processes),
+            max(self.rss, other.rss),
+            max(self.pss, other.pss),
+            max(self.largest_rss, other.largest_rss),
+        )
+
+
+def memory_of_tree(pid: int) -> Memory:
+    pids = tree(pid)
+    sizes = [rss_mb(p) for p in pids]
+    pss = sum(_kb_field(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids)
+    return Memory(len(pids), sum(sizes), pss, max(sizes))
 
 
 def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> float:

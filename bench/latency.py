@@ -16,10 +16,11 @@ from bench.common import (
     SECRET,
     TECHCOMMIT,
     TOKEN,
+    Memory,
     SignedCommand,
     free_port,
+    memory_of_tree,
     process,
-    rss_of_tree,
     signed_command,
     summary,
     wait_healthy,
@@ -106,8 +107,8 @@ def run(
     settle: float = 2.0,
     log: Path | None = None,
     repeat: int = 1,
-) -> tuple[list[dict[str, object]], float, float]:
-    """Rows of the latency table, the bot's idle RSS and its peak RSS under load (`serve` logs to `log`).
+) -> tuple[list[dict[str, object]], Memory, Memory]:
+    """Rows of the latency table, the bot's memory idle and at most under load (`serve` logs to `log`).
 
     Each row is the run with the median ratio out of `repeat` runs of baseline then techcommit; the
     row's "ratios" are all of them, sorted.
@@ -123,7 +124,6 @@ def run(
         "WEB_WORKERS": str(workers),
     }
     rows: list[dict[str, object]] = []
-    peak = 0.0
     with (
         process([TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(bot_port)], env, log) as bot,
         process(
@@ -134,7 +134,7 @@ def run(
         wait_healthy(bot_url, bot)
         wait_healthy(base_url, baseline)
         time.sleep(settle)
-        idle = rss_of_tree(bot.pid)
+        idle = peak = memory_of_tree(bot.pid)
         responses = api_url.replace("/api/", "/response/")
         texts = {"add": "add 30m Bench entry {n}", "summary": "summary"}
         for name, text in texts.items():
@@ -154,9 +154,9 @@ def run(
                     time.sleep(settle)
                     sent: dict[int, float] = {}
                     bot_stats = load(bot_url, concurrency, n, make, sent)
-                    peak = max(peak, rss_of_tree(bot.pid))
+                    peak = peak.most(memory_of_tree(bot.pid))
                     answered = answers(api_url, prefix, sent)  # waits until every answer is in
-                    peak = max(peak, rss_of_tree(bot.pid))
+                    peak = peak.most(memory_of_tree(bot.pid))
                     time.sleep(settle)
                     runs.append((bot_stats["p50"] / base_stats["p50"], base_stats, bot_stats, answered))
                 runs.sort(key=lambda run: run[0])
