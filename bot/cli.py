@@ -55,10 +55,12 @@ def serve(
     listen, processes = port or settings.port, workers or settings.web_workers
     settings = settings.model_copy(update={"web_workers": processes})  # each takes its share of the rate limits
 
+    working = settings.slack_enabled and settings.work_process
+
     def start_worker() -> WsgiApp:
         # First, before any thread or database connection exists here: the work process (forked).
         work = None
-        if settings.slack_enabled and settings.work_process:
+        if working:
             work = WorkProcess.start(lambda jobs: do_slack_work(settings, jobs))
         # Switch threads more often than Python's default 5 ms, so an acknowledgement waiting for the
         # interpreter is not held up behind the replies being prepared for earlier requests.
@@ -78,7 +80,8 @@ def serve(
     where += [f"Teams on http://{host}:{listen}/api/messages"] if settings.teams_enabled else []
     typer.echo(
         f"techcommit: serving {' and '.join(where)} (health: /healthz), "
-        f"{processes} worker process{'es' if processes > 1 else ''}"
+        f"{processes} web process{'es' if processes > 1 else ''}"
+        + (f" with {'a work process each' if processes > 1 else 'its work process'}" if working else "")
     )
     if processes == 1:
         serve_forever(start_worker(), host=host, port=listen, threads=settings.http_threads)

@@ -21,6 +21,7 @@ import logging
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -64,6 +65,12 @@ class WorkProcess:
         reader, writer = Pipe(duplex=False)
         with contextlib.suppress(OSError):  # the pipe works at the default size too, with less slack
             fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        if threading.active_count() > 1:  # only the forking thread goes on in the child: locks others hold stay held
+            log.warning(
+                "forking the work process with other threads running %s", fields(threads=threading.active_count())
+            )
+        sys.stdout.flush()  # or what is buffered would be written twice
+        sys.stderr.flush()
         gc.freeze()  # what is loaded by now stays shared between the two processes, not copied on write
         pid = os.fork()
         if pid == 0:
