@@ -163,3 +163,17 @@ def test_without_a_work_process_serve_is_one_process(engine: Engine, fake_slack:
         slack = SignedClient(server.base, SECRET, fake_slack)
         assert "Alone" in texts(slack.command("/cpd", "add 1h Alone").reply(timeout=10))
         assert server.children() == []
+
+
+def test_with_teams_configured_too_the_work_process_starts_and_stops_cleanly(
+    engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Its outbox must reach Teams people too, so it connects a Teams sender of its own as it starts."""
+    env = env_for(engine, fake_slack, SLACK_SIGNING_SECRET=SECRET, TEAMS_ALLOW_ANONYMOUS="true", LOG_LEVEL="INFO")
+    with serving(env, tmp_path) as server:
+        slack = SignedClient(server.base, SECRET, fake_slack)
+        assert "Both" in texts(slack.command("/cpd", "add 1h Both").reply(timeout=10))
+        [worker] = server.children()
+    eventually(lambda: exited(worker))
+    assert "work process failed" not in server.log
+    assert "work process stopping" in server.log
