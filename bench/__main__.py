@@ -94,7 +94,7 @@ def main() -> None:
                     print_problems(logged_problems(log))
             if "fanout" in only:
                 with database(kind, folder, "fanout") as url:
-                    result = fanout.run(database_url=url, owners=100 if args.quick else 1000)
+                    result = fanout.run(database_url=url, api_url=api_url, owners=100 if args.quick else 1000)
                 print_fanout(kind, result)
             if "growth" in only:
                 sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)

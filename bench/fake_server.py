@@ -32,6 +32,7 @@ class TimingFake(FakeSlack):
     """Also notes when each response URL was first posted to, and tells the benchmark on request.
 
     `bench.answered` (a method real Slack does not have) returns those times, wall clock, by id.
+    `bench.fanout_start` and `bench.fanout_result` set up and read out the fan-out benchmark.
     """
 
     def __init__(self) -> None:
@@ -46,6 +47,14 @@ class TimingFake(FakeSlack):
     def handle_api(
         self, method: str, args: dict[str, Any], headers: dict[str, str], bearer: str | None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if method == "bench.fanout_start":  # forget earlier calls; limit chat.postMessage as Slack would
+            self.reset()
+            self.rate_limit("chat.postMessage", float(args["per_second"]))
+            return 200, {}, {"ok": True}
+        if method == "bench.fanout_result":
+            with self.lock:
+                channels = [c.args["channel"] for c in self.calls if c.method == "chat.postMessage" and c.ok]
+                return 200, {}, {"ok": True, "channels": channels, "count_429": self.count_429}
         if method == "bench.answered":
             prefix = str(args.get("prefix", ""))
             with self.lock:  # answers still arrive from other threads meanwhile

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage.models import PlanAction, PlanActionQuarter, PlanStatusUpdate
 from storage.uow import UnitOfWork
@@ -75,6 +75,17 @@ def actions_due(uow: UnitOfWork, *, plan_year: int, quarter: int, owner: Owner |
     if owner is not None:
         stmt = stmt.where(PlanAction.owner_platform == owner[0], PlanAction.owner_user_id == owner[1])
     return list(uow.session.scalars(stmt))
+
+
+def refresh_statistics(uow: UnitOfWork) -> None:
+    """Let PostgreSQL's planner see a plan imported just now, rather than a minute later (autovacuum).
+
+    Until then it plans as if the tables were empty, and finding one owner's actions due reads every
+    action of the quarter: with 5,000 actions, 3.5 ms for each owner's reminder instead of 0.08 ms.
+    Counts rows this transaction inserted; other sessions see the statistics once it commits.
+    """
+    if uow.session.get_bind().dialect.name == "postgresql":
+        uow.session.execute(text("ANALYZE plan_action, plan_action_quarter"))
 
 
 def owners_due(uow: UnitOfWork, *, plan_year: int, quarter: int) -> list[Owner]:

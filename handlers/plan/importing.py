@@ -97,4 +97,5 @@ def import_plan(
     report.absent = sorted(ref for ref in before if ref.upper() not in in_file)
     quarters = [q for a in plan.actions for q in a.quarters]
     report.first, report.last = (min(quarters), max(quarters)) if quarters else (None, None)
+    repo.refresh_statistics(uow)  # the reminders for this plan may go out minutes from now
     return report
