@@ -35,11 +35,16 @@ class Deps:
         """Send queued messages moments after each commit, on whatever platforms are connected (once)."""
         if self._kicker is not None:
             return
-        from scheduler.sender import send_pending
+        from scheduler.sender import SENDERS, send_pending
 
         kicker = OutboxKicker(
             lambda: send_pending(
-                uow=self.uow, notifier=self.notifiers, clock=self.clock, policy=self.policy, redraw=self.republish
+                uow=self.uow,
+                notifier=self.notifiers,
+                clock=self.clock,
+                policy=self.policy,
+                redraw=self.republish,
+                senders=SENDERS,
             )
         )
         self._kicker = kicker

@@ -11,6 +11,7 @@ from bot.composition import Deps, build
 from bot.settings import Settings
 from scheduler.passes import PassResult, run_pass
 from scheduler.runner import leader_only, start_background
+from scheduler.sender import SENDERS
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -58,6 +59,7 @@ def scheduler_sweep(deps: Deps) -> Callable[[], PassResult]:
             notifier=deps.notifiers,
             report_channel=deps.settings.plan_report_channel,
             redraw=deps.republish,
+            senders=SENDERS,
         )
 
     return sweep

@@ -57,8 +57,9 @@ def run_pass(
     notifier: Notifier,
     report_channel: str,
     redraw: Redraw | None = None,
+    senders: int = 1,
 ) -> PassResult:
-    """Queue what is due, then send everything pending."""
+    """Queue what is due, then send everything pending (`senders` recipients at a time, see `send_pending`)."""
     queued = enqueue_due(uow=uow, clock=clock, policy=policy, report_channel=report_channel)
-    sending = send_pending(uow=uow, notifier=notifier, clock=clock, policy=policy, redraw=redraw)
+    sending = send_pending(uow=uow, notifier=notifier, clock=clock, policy=policy, redraw=redraw, senders=senders)
     return PassResult(queued=queued, sending=sending)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -19,6 +20,11 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger("techcommit.scheduler")
 
 BATCH = 50
+# Recipients sent to at once by the bot's own sending (the scheduler and the kicker). Each message
+# waits on the database and on two Slack calls, tens of milliseconds here and more across the
+# internet, so one at a time falls behind a rate limit above a few dozen a second; the notifier's
+# pacing still spaces the posts themselves.
+SENDERS = 4
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30))
@@ -61,12 +67,19 @@ Redraw = Callable[[str], None]
 
 
 def send_pending(
-    *, uow: UnitOfWorkFactory, notifier: Notifier, clock: Clock, policy: Policy, redraw: Redraw | None = None
+    *,
+    uow: UnitOfWorkFactory,
+    notifier: Notifier,
+    clock: Clock,
+    policy: Policy,
+    redraw: Redraw | None = None,
+    senders: int = 1,
 ) -> SendResult:
     """Send everything due in the outbox, batch by batch, until nothing is left to claim.
 
     A shared message (an event announcement) that changed while it was being posted — someone
     RSVPed before its ts was recorded, so their redraw found nothing to update — is redrawn.
+    With `senders` above 1, that many recipients' rows of a batch are in flight at once (see `SENDERS`).
     """
     result = SendResult()
     while True:
@@ -78,8 +91,33 @@ def send_pending(
             log.warning("deliveries interrupted mid-send marked failed count=%d", interrupted)
         if not rows:
             return result
+        _send_batch(
+            rows,
+            senders,
+            lambda row: _send_one(
+                row, uow=uow, notifier=notifier, clock=clock, policy=policy, result=result, redraw=redraw
+            ),
+        )
+
+
+def _send_batch(rows: list[Delivery], senders: int, send_one: Callable[[Delivery], None]) -> None:
+    """Send the rows, `senders` recipients at a time; each recipient's rows one after another, in order."""
+    queues: dict[tuple[str, str], list[Delivery]] = {}
+    for row in rows:
+        queues.setdefault((row.platform, row.recipient), []).append(row)
+    if senders <= 1 or len(queues) == 1:
         for row in rows:
-            _send_one(row, uow=uow, notifier=notifier, clock=clock, policy=policy, result=result, redraw=redraw)
+            send_one(row)
+        return
+
+    def send_all(mine: list[Delivery]) -> None:
+        for row in mine:
+            send_one(row)
+
+    with ThreadPoolExecutor(max_workers=min(senders, len(queues)), thread_name_prefix="outbox") as pool:
+        started = [pool.submit(send_all, mine) for mine in queues.values()]
+    for future in started:
+        future.result()  # an unexpected error (the database gone) ends the pass, as it does one at a time
 
 
 def _render(row: Delivery, *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy) -> ui.Reply:

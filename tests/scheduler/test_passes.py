@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers import ui
 from handlers.calendar import WorkingDays
 from handlers.clock import FixedClock
 from handlers.context import Policy
 from scheduler.passes import due_now, run_pass
-from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed
+from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed, SentMessage, _send_batch
 from storage import outbox
 from storage import plan as plan_repo
 from storage.outbox import Outgoing
@@ -247,3 +251,52 @@ def test_dry_run_writes_nothing(uow_factory: UnitOfWorkFactory) -> None:
     assert sorted(m.key for m in due) == ["plan-quarter:2018Q4:slack:U01ALICE", "plan-quarter:2018Q4:slack:U02BOB"]
     with uow_factory(write=False) as uow:
         assert outbox.list_deliveries(uow) == []
+
+
+class SlowNotifier(RecordingNotifier):
+    """Takes a while to post, as Slack does across the internet, and notes how many posts overlap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._lock = threading.Lock()
+
+    def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.02)
+        try:
+            return super().send(platform=platform, recipient=recipient, to_channel=to_channel, reply=reply)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+def test_with_several_senders_owners_are_sent_to_at_once_and_each_once(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owners = [f"U{n:03d}OWNER" for n in range(30)]
+    load_plan(
+        uow_factory, csv_plan([(f"B{n}", 2018, "Action", o, "Q4", "") for n, o in enumerate(owners)]), now=clock.now()
+    )
+    notifier = SlowNotifier()
+    at = FixedClock(local("2019-08-01T09:00"))
+    result = run_pass(uow=uow_factory, clock=at, policy=POLICY, notifier=notifier, report_channel="", senders=4)
+    assert sorted(r for r, _ in notifier.sent) == owners
+    assert len(result.sending.sent) == 30
+    assert 2 <= notifier.most_in_flight <= 4
+
+
+def test_a_recipients_own_messages_keep_their_order_among_several_senders() -> None:
+    rows = [SimpleNamespace(platform="slack", recipient=who, n=n) for n, who in enumerate("ABACADAEA")]
+    done: list[tuple[str, int]] = []
+
+    def send_one(row: SimpleNamespace) -> None:
+        time.sleep(0.005 if row.recipient == "A" else 0.001)
+        done.append((row.recipient, row.n))
+
+    _send_batch(rows, 4, send_one)  # type: ignore[arg-type]
+    assert sorted(done) == sorted((r.recipient, r.n) for r in rows)
+    assert [n for who, n in done if who == "A"] == [0, 2, 4, 6, 8]
