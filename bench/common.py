@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import socket
 import statistics
@@ -12,16 +13,30 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TECHCOMMIT = str(Path(sys.executable).with_name("techcommit"))
 TOKEN = "xoxb-bench-token"
 SECRET = "bench-signing-secret-0123456789abcdef"
+
+
+def bench_call(api_url: str, method: str, **args: object) -> dict[str, Any]:
+    """Call one of the benchmark fake's own methods (`bench.*`, see bench/fake_server.py)."""
+    request = urllib.request.Request(
+        api_url + method,
+        data=json.dumps(args).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
 
 
 def free_port() -> int:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
 
-from bench.common import TOKEN
+from bench.common import TOKEN, bench_call
 from bot.composition import build
 from bot.settings import load_settings
 from bot.surfaces import scheduler_sweep
@@ -20,18 +17,6 @@ from storage.db import make_engine
 from storage.schema import upgrade
 
 AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # Monday 23 Nov 2026: plan quarter 2026Q1 has started
-
-
-def bench_call(api_url: str, method: str, **args: object) -> dict[str, Any]:
-    """Call one of the benchmark fake's own methods (`bench.*`)."""
-    request = urllib.request.Request(
-        api_url + method,
-        data=json.dumps(args).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
 
 
 def run(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import http.client
-import json
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +16,7 @@ from bench.common import (
     TOKEN,
     Memory,
     SignedCommand,
+    bench_call,
     free_port,
     memory_of_tree,
     process,
@@ -82,13 +81,7 @@ def answers(api_url: str, prefix: str, sent: dict[int, float], timeout: float = 
     """Time from sending each request to its answer reaching the fake's response URL (waits for them all)."""
     deadline = time.monotonic() + timeout
     while True:
-        request = urllib.request.Request(
-            api_url + "bench.answered",
-            data=json.dumps({"prefix": prefix}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            answered = json.loads(response.read())["answered"]
+        answered = bench_call(api_url, "bench.answered", prefix=prefix)["answered"]
         if len(answered) >= len(sent) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
