@@ -120,26 +120,19 @@ class WorkProcess:
             self._run_here(job)
 
     def _run_here(self, job: Job) -> None:
-        here = self._here
-        if here is None:
+        if self._here is None:
             log.error("job lost: no work process and nowhere to do it %s", fields(kind=job.kind, user=job.who.person))
             return
-        try:
-            here(job)
-        except Exception:
-            log.exception("job failed %s", fields(kind=job.kind, user=job.who.person))
+        _do(self._here, job)
 
     def _watch(self) -> None:
-        while True:
-            try:
-                _, status = os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                status = -1
-            except InterruptedError:
-                continue
-            break
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            why = f"exit status {os.waitstatus_to_exitcode(status)}"
+        except ChildProcessError:  # collected elsewhere
+            why = "exit status unknown"
         if not self._closing:
-            self._lose(f"exit status {os.waitstatus_to_exitcode(status) if status >= 0 else 'unknown'}")
+            self._lose(why)
 
     def _lose(self, why: str) -> None:
         with self._guard:
@@ -178,9 +171,14 @@ def receive(jobs: Connection, work: Callable[[Job], None]) -> None:
             job = jobs.recv()
         except EOFError:
             break
-        try:
-            work(job)
-        except Exception:
-            log.exception("job failed %s", fields(kind=job.kind, user=job.who.person))
+        _do(work, job)
         done += 1
     log.info("work process stopping %s", fields(jobs=done, seconds=round(time.monotonic() - started)))
+
+
+def _do(work: Callable[[Job], None], job: Job) -> None:
+    """Start the job; a failure to start it is logged, and the next job goes on."""
+    try:
+        work(job)
+    except Exception:
+        log.exception("job failed %s", fields(kind=job.kind, user=job.who.person))
