@@ -105,15 +105,14 @@ def _send_batch(rows: list[Delivery], senders: int, send_one: Callable[[Delivery
     queues: dict[tuple[str, str], list[Delivery]] = {}
     for row in rows:
         queues.setdefault((row.platform, row.recipient), []).append(row)
-    if senders <= 1 or len(queues) == 1:
-        for row in rows:
-            send_one(row)
-        return
 
     def send_all(mine: list[Delivery]) -> None:
         for row in mine:
             send_one(row)
 
+    if senders <= 1 or len(queues) == 1:
+        send_all(rows)
+        return
     with ThreadPoolExecutor(max_workers=min(senders, len(queues)), thread_name_prefix="outbox") as pool:
         started = [pool.submit(send_all, mine) for mine in queues.values()]
     for future in started:
