@@ -95,10 +95,21 @@ def claim_due(uow: UnitOfWork, *, now: datetime, limit: int, lease: timedelta) -
         and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
         and_(Delivery.status == "claimed", Delivery.lease_until < now),  # a sender that died before sending
     )
-    candidates = select(Delivery.id).where(due).order_by(Delivery.id).limit(limit).with_for_update(skip_locked=True)
+    # Chosen once, up front. Written as `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL
+    # may run the subquery again for each row it looks at, skip the rows the statement has just
+    # updated, and so take every due row whatever the limit.
+    candidates = (
+        select(Delivery.id)
+        .where(due)
+        .order_by(Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     claimed = uow.session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(candidates), due)
+        .where(Delivery.id.in_(select(candidates.c.id)), due)
         .values(status="claimed", lease_until=now + lease)
         .returning(Delivery.id)
     ).all()

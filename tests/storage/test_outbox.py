@@ -96,3 +96,17 @@ def test_an_abandoned_claim_is_taken_over_but_an_interrupted_send_is_not_repeate
     with uow_factory(write=False) as uow:
         failed = outbox.list_deliveries(uow, failed_only=True)
         assert [(row.key, row.last_error) for row in failed] == [(second.key, INTERRUPTED)]
+
+
+def test_a_claim_takes_no_more_than_its_limit(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> None:
+    with uow_factory(write=True) as uow:
+        for n in range(120):
+            outbox.enqueue(uow, message=message(n), now=clock.now())
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        first = outbox.claim_due(uow, now=clock.now(), limit=50, lease=LEASE)
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        pending = [row for row in outbox.list_deliveries(uow, limit=500) if row.status == "pending"]
+    assert [row.key for row in first] == [f"test:{n}" for n in range(50)]
+    assert len(pending) == 70
