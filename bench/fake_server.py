@@ -32,12 +32,15 @@ class TimingFake(FakeSlack):
     """Also notes when each response URL was first posted to, and tells the benchmark on request.
 
     `bench.answered` (a method real Slack does not have) returns those times, wall clock, by id.
-    `bench.fanout_start` and `bench.fanout_result` set up and read out the fan-out benchmark.
+    `bench.fanout_start` and `bench.fanout_result` set up and read out the fan-out benchmark;
+    `bench.fanout_start` can also make each `chat.postMessage` take a network round trip, half on the
+    way in (before the rate limit sees the call, as at Slack) and half on the way back.
     """
 
     def __init__(self) -> None:
         super().__init__(token=TOKEN)
         self.answered: dict[str, float] = {}
+        self.round_trip = 0.0
 
     def handle_response(self, rid: str, raw: bytes) -> tuple[int, str]:
         with self.lock:
@@ -50,6 +53,7 @@ class TimingFake(FakeSlack):
         if method == "bench.fanout_start":  # forget earlier calls; limit chat.postMessage as Slack would
             self.reset()
             self.rate_limit("chat.postMessage", float(args["per_second"]))
+            self.round_trip = float(args.get("round_trip_ms", 0)) / 1000
             return 200, {}, {"ok": True}
         if method == "bench.fanout_result":
             with self.lock:
@@ -60,6 +64,11 @@ class TimingFake(FakeSlack):
             with self.lock:  # answers still arrive from other threads meanwhile
                 answered = {k: v for k, v in self.answered.items() if k.startswith(prefix)}
             return 200, {}, {"ok": True, "answered": answered}
+        if method == "chat.postMessage" and self.round_trip:
+            time.sleep(self.round_trip / 2)
+            answer = super().handle_api(method, args, headers, bearer)
+            time.sleep(self.round_trip / 2)
+            return answer
         return super().handle_api(method, args, headers, bearer)
 
 

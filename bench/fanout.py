@@ -20,11 +20,18 @@ AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # Monday 23 Nov 2026: plan quart
 
 
 def run(
-    *, database_url: str, api_url: str, owners: int = 1000, actions_each: int = 5, rate: float = 50.0
+    *,
+    database_url: str,
+    api_url: str,
+    owners: int = 1000,
+    actions_each: int = 5,
+    rate: float = 50.0,
+    round_trip_ms: float = 0.0,
 ) -> dict[str, float]:
     """One quarterly pass through the scheduler, as `serve` runs it, against the fake at `api_url`.
 
-    The fake runs in a process of its own, as Slack does, so that its work is not charged to the sender.
+    The fake runs in a process of its own, as Slack does, so that its work is not charged to the
+    sender. `round_trip_ms` is added to every post, as the internet between the bot and Slack adds it.
     """
     engine = make_engine(database_url)
     upgrade(engine)
@@ -33,7 +40,7 @@ def run(
         for o in range(owners)
         for a in range(actions_each)
     ]
-    bench_call(api_url, "bench.fanout_start", per_second=rate)
+    bench_call(api_url, "bench.fanout_start", per_second=rate, round_trip_ms=round_trip_ms)
     settings = load_settings(
         _env_file=None,
         database_url=database_url,
@@ -57,6 +64,7 @@ def run(
     delivered = Counter(fake["channels"])
     return {
         "messages": owners,
+        "round trip ms": round_trip_ms,
         "seconds": elapsed,
         "bound": owners / rate,
         "ratio": elapsed / (owners / rate),
