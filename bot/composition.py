@@ -35,7 +35,7 @@ class Deps:
         """Send queued messages moments after each commit, on whatever platforms are connected (once)."""
         if self._kicker is not None:
             return
-        from scheduler.sender import SENDERS, send_pending
+        from scheduler.sender import send_pending
 
         kicker = OutboxKicker(
             lambda: send_pending(
@@ -44,12 +44,19 @@ class Deps:
                 clock=self.clock,
                 policy=self.policy,
                 redraw=self.republish,
-                senders=SENDERS,
+                senders=self.senders,
             )
         )
         self._kicker = kicker
         self.dispatcher.on_queued(kicker.kick)
         self.closers.insert(0, kicker.close)  # stopped last: work still finishing may queue messages
+
+    @property
+    def senders(self) -> int:
+        """Recipients the outbox sends to at once: enough to keep up with this process's share of the post rate."""
+        from scheduler.sender import senders_for
+
+        return senders_for(self.settings.post_rate_each)
 
     def republish(self, subject: str) -> None:
         """Redraw a shared message (an event announcement) wherever it was posted."""

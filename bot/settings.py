@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         return bool(self.secret("slack_bot_token"))
 
     @property
+    def post_rate_each(self) -> float:
+        """Posts a second each `serve` process may make: its share of SLACK_POST_RATE."""
+        return self.slack_post_rate / self.web_workers
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

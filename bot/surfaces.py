@@ -11,7 +11,6 @@ from bot.composition import Deps, build
 from bot.settings import Settings
 from scheduler.passes import PassResult, run_pass
 from scheduler.runner import leader_only, start_background
-from scheduler.sender import SENDERS
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -59,7 +58,7 @@ def scheduler_sweep(deps: Deps) -> Callable[[], PassResult]:
             notifier=deps.notifiers,
             report_channel=deps.settings.plan_report_channel,
             redraw=deps.republish,
-            senders=SENDERS,
+            senders=deps.senders,
         )
 
     return sweep

@@ -3,37 +3,49 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from handlers import ui
 from handlers.clock import Clock
 from handlers.context import Policy
 from handlers.deliveries import Stale, render_delivery
-from storage import outbox
+from storage import conversations, outbox
 from storage.models import Delivery
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("techcommit.scheduler")
 
 BATCH = 50
-# Recipients sent to at once by the bot's own sending (the scheduler and the kicker). Each message
-# waits on the database and on two Slack calls, tens of milliseconds here and more across the
-# internet, so one at a time falls behind a rate limit above a few dozen a second; the notifier's
-# pacing still spaces the posts themselves.
-SENDERS = 4
+# Posts kept in flight. The pacing spaces the posts; between its turns each message waits on the
+# database and on Slack, and across the internet one post takes a round trip of a few hundred
+# milliseconds, so one at a time would fall far behind a rate of more than a few a second.
+# `senders_for` keeps enough in flight for a post to take up to ROUND_TRIP and the rate still hold.
+ROUND_TRIP = 0.3
+SENDERS = 4  # the fewest, whatever the rate (Teams is not paced, and shares these)
+MAX_SENDERS = 16  # each holds a database connection only for its short transactions
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30))
 
 
+def senders_for(per_second: float) -> int:
+    """How many recipients to send to at once so that posts taking ROUND_TRIP keep up with `per_second`."""
+    return max(SENDERS, min(MAX_SENDERS, math.ceil(per_second * ROUND_TRIP)))
+
+
 @dataclass(frozen=True)
 class SentMessage:
+    """Where the message landed. `dm_channel` is a person's DM channel the platform has just told the
+    sender of, remembered with the row so that later DMs outside the outbox need not look it up."""
+
     channel: str
     ts: str | None
+    dm_channel: str | None = None
 
 
 class DeliveryFailed(Exception):
@@ -75,147 +87,214 @@ def send_pending(
     redraw: Redraw | None = None,
     senders: int = 1,
 ) -> SendResult:
-    """Send everything due in the outbox, batch by batch, until nothing is left to claim.
+    """Send everything due in the outbox until nothing is left to claim.
 
+    Rows are claimed a batch at a time and each batch is rendered in one read; the next batch is
+    claimed as soon as a sender would otherwise sit idle, so the sending never pauses between batches.
     A shared message (an event announcement) that changed while it was being posted — someone
     RSVPed before its ts was recorded, so their redraw found nothing to update — is redrawn.
-    With `senders` above 1, that many recipients' rows of a batch are in flight at once (see `SENDERS`).
+    With `senders` above 1, that many recipients are sent to at once (see `senders_for`).
     """
-    result = SendResult()
-    while True:
-        with uow(write=True) as unit:
-            interrupted = outbox.fail_interrupted(unit, now=clock.now())
-            rows = outbox.claim_due(unit, now=clock.now(), limit=BATCH, lease=LEASE)
+    sending = _Outbox(uow=uow, notifier=notifier, clock=clock, policy=policy, redraw=redraw)
+    _send_in_turn(sending.claim, sending.send, senders)
+    return sending.result
+
+
+class _Addressed(Protocol):
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def recipient(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Addressed)
+
+
+def _send_in_turn(claim: Callable[[], list[T]], send: Callable[[T], None], senders: int) -> None:
+    """Claim and send until a claim finds nothing, `senders` recipients at a time.
+
+    Each recipient's items go one after another in the order claimed, also when they span two
+    claims: the later ones wait for the earlier. An unexpected error (the database gone) ends it all.
+    """
+    last: dict[tuple[str, str], Future[None]] = {}  # each recipient's latest work still running
+    running: set[Future[None]] = set()
+
+    def in_order(mine: list[T], after: Future[None] | None) -> None:
+        if after is not None:
+            wait([after])  # its failure is reported by its own future
+        for item in mine:
+            send(item)
+
+    def settle(until: str) -> None:
+        nonlocal running
+        done, running = wait(running, return_when=until)
+        for future in done:
+            future.result()
+        for key in [key for key, future in last.items() if future.done()]:
+            del last[key]
+
+    with ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="outbox") as pool:
+        try:
+            while True:
+                items = claim()
+                if not items:
+                    if not running:
+                        return
+                    settle(ALL_COMPLETED)  # what they leave for later is claimed again, or nothing is
+                    continue
+                queues: dict[tuple[str, str], list[T]] = {}
+                for item in items:
+                    queues.setdefault((item.platform, item.recipient), []).append(item)
+                for key, mine in queues.items():
+                    last[key] = pool.submit(in_order, mine, last.get(key))
+                    running.add(last[key])
+                while len(running) >= senders:  # claim again when a sender is about to be free
+                    settle(FIRST_COMPLETED)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A claimed row with its message, ready to send."""
+
+    row: Delivery
+    reply: ui.Reply
+
+    @property
+    def platform(self) -> str:
+        return self.row.platform
+
+    @property
+    def recipient(self) -> str:
+        return self.row.recipient
+
+
+@dataclass
+class _Outbox:
+    """One `send_pending`: claims, renders and sends rows, and records what became of each."""
+
+    uow: UnitOfWorkFactory
+    notifier: Notifier
+    clock: Clock
+    policy: Policy
+    redraw: Redraw | None
+    result: SendResult = field(default_factory=SendResult)
+
+    def claim(self) -> list[_Ready]:
+        """Claim the next batch of due rows and render them; rows that cannot be sent are recorded."""
+        with self.uow(write=True) as unit:
+            interrupted = outbox.fail_interrupted(unit, now=self.clock.now())
+            rows = outbox.claim_due(unit, now=self.clock.now(), limit=BATCH, lease=LEASE)
             unit.commit()
         if interrupted:
             log.warning("deliveries interrupted mid-send marked failed count=%d", interrupted)
-        if not rows:
-            return result
-        _send_batch(
-            rows,
-            senders,
-            lambda row: _send_one(
-                row, uow=uow, notifier=notifier, clock=clock, policy=policy, result=result, redraw=redraw
-            ),
-        )
+        ready: list[_Ready] = []
+        unsendable: list[tuple[Delivery, str, bool]] = []  # (row, why, whether it failed rather than went stale)
+        while rows:
+            with self.uow(write=False) as unit:
+                while rows:
+                    row = rows.pop(0)
+                    try:
+                        ready.append(_Ready(row, self._render(unit, row)))
+                    except Stale as why:
+                        unsendable.append((row, str(why), False))
+                    except Exception as exc:  # a row that cannot be rendered must not hold up the others
+                        log.exception("delivery cannot be rendered key=%s", row.key)
+                        unsendable.append((row, f"cannot render: {type(exc).__name__}: {exc}", True))
+                        break  # the failed statement may have spoiled the read: the rest get a fresh one
+        if unsendable:
+            self._record_unsendable(unsendable)
+        return ready
 
-
-def _send_batch(rows: list[Delivery], senders: int, send_one: Callable[[Delivery], None]) -> None:
-    """Send the rows, `senders` recipients at a time; each recipient's rows one after another, in order."""
-    queues: dict[tuple[str, str], list[Delivery]] = {}
-    for row in rows:
-        queues.setdefault((row.platform, row.recipient), []).append(row)
-
-    def send_all(mine: list[Delivery]) -> None:
-        for row in mine:
-            send_one(row)
-
-    if senders <= 1 or len(queues) == 1:
-        send_all(rows)
-        return
-    with ThreadPoolExecutor(max_workers=min(senders, len(queues)), thread_name_prefix="outbox") as pool:
-        started = [pool.submit(send_all, mine) for mine in queues.values()]
-    for future in started:
-        future.result()  # an unexpected error (the database gone) ends the pass, as it does one at a time
-
-
-def _render(row: Delivery, *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy) -> ui.Reply:
-    with uow(write=False) as unit:
+    def _render(self, unit: UnitOfWork, row: Delivery) -> ui.Reply:
         return render_delivery(
             unit,
             kind=row.kind,
             params=row.params,
             platform=row.platform,
             recipient=row.recipient,
-            now=clock.now(),
-            policy=policy,
+            now=self.clock.now(),
+            policy=self.policy,
         )
 
-
-def _send_one(
-    row: Delivery,
-    *,
-    uow: UnitOfWorkFactory,
-    notifier: Notifier,
-    clock: Clock,
-    policy: Policy,
-    result: SendResult,
-    redraw: Redraw | None,
-) -> None:
-    try:
-        reply = _render(row, uow=uow, clock=clock, policy=policy)
-    except Stale as why:
-        with uow(write=True) as unit:
-            outbox.mark_skipped(unit, delivery_id=row.id, reason=str(why))
+    def _record_unsendable(self, rows: list[tuple[Delivery, str, bool]]) -> None:
+        """Skip the rows with nothing (left) to say; fail those that could not be rendered."""
+        with self.uow(write=True) as unit:
+            for row, why, failed in rows:
+                if failed:
+                    outbox.mark_failed(unit, delivery_id=row.id, error=why)
+                    self.result.failed.append(row.key)
+                else:
+                    outbox.mark_skipped(unit, delivery_id=row.id, reason=why)
+                    self.result.skipped.append(row.key)
             unit.commit()
-        result.skipped.append(row.key)
-        return
-    except Exception as exc:  # a row that cannot be rendered must not hold up the rows after it
-        log.exception("delivery cannot be rendered key=%s", row.key)
-        with uow(write=True) as unit:
-            outbox.mark_failed(unit, delivery_id=row.id, error=f"cannot render: {type(exc).__name__}: {exc}")
+
+    def send(self, ready: _Ready) -> None:
+        row, reply = ready.row, ready.reply
+        # Wait for the rate limit before the row says "sending": a process killed while waiting has
+        # sent nothing, and its row goes out again rather than being written off as interrupted.
+        self.notifier.wait_turn(platform=row.platform)
+        with self.uow(write=True) as unit:
+            mine = outbox.mark_sending(unit, delivery_id=row.id, now=self.clock.now(), lease=LEASE)
             unit.commit()
-        result.failed.append(row.key)
-        return
-    # Wait for the rate limit before the row says "sending": a process killed while waiting has
-    # sent nothing, and its row goes out again rather than being written off as interrupted.
-    notifier.wait_turn(platform=row.platform)
-    with uow(write=True) as unit:
-        mine = outbox.mark_sending(unit, delivery_id=row.id, now=clock.now(), lease=LEASE)
-        unit.commit()
-    if not mine:
-        return
-    try:
-        sent = notifier.send(platform=row.platform, recipient=row.recipient, to_channel=row.to_channel, reply=reply)
-    except Exception as exc:
-        _record_failure(row, exc, uow=uow, clock=clock, result=result)
-        return
-    with uow(write=True) as unit:
-        outbox.mark_sent(unit, delivery_id=row.id, now=clock.now(), channel=sent.channel, ts=sent.ts)
-        unit.commit()
-    log.info("delivery sent key=%s", row.key)
-    result.sent.append(row.key)
-    if redraw is not None and reply.republish:
-        _redraw_if_changed(row, reply, uow=uow, clock=clock, policy=policy, redraw=redraw)
-
-
-def _redraw_if_changed(
-    row: Delivery, sent: ui.Reply, *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, redraw: Redraw
-) -> None:
-    """Redraw the message just posted if what it should say moved on while it was in flight.
-
-    Anything committed after this fresh render redraws it itself: the message's ts is on record by now.
-    """
-    try:
-        now = _render(row, uow=uow, clock=clock, policy=policy)
-    except Stale:
-        return
-    if now != sent:
-        for subject in sent.republish:
-            try:
-                redraw(subject)
-            except Exception:  # the message went out; a failed redraw is corrected by the next change
-                log.warning("redraw after sending failed key=%s subject=%s", row.key, subject, exc_info=True)
-
-
-def _record_failure(row: Delivery, exc: Exception, *, uow: UnitOfWorkFactory, clock: Clock, result: SendResult) -> None:
-    attempts = row.attempts + 1
-    permanent = isinstance(exc, DeliveryFailed) and exc.permanent
-    error = f"{type(exc).__name__}: {exc}"
-    with uow(write=True) as unit:
-        if permanent or attempts >= MAX_ATTEMPTS:
-            outbox.mark_failed(unit, delivery_id=row.id, error=error)
-            result.failed.append(row.key)
-            log.error("delivery failed key=%s attempts=%d error=%r", row.key, attempts, error)
-        else:
-            retry_at = clock.now() + BACKOFF[min(attempts, len(BACKOFF)) - 1]
-            outbox.mark_retry(unit, delivery_id=row.id, error=error, at=retry_at)
-            result.retrying.append(row.key)
-            log.warning(
-                "delivery will be retried key=%s attempts=%d at=%s error=%r",
-                row.key,
-                attempts,
-                retry_at.isoformat(),
-                error,
+        if not mine:
+            return
+        try:
+            sent = self.notifier.send(
+                platform=row.platform, recipient=row.recipient, to_channel=row.to_channel, reply=reply
             )
-        unit.commit()
+        except Exception as exc:
+            self._record_failure(row, exc)
+            return
+        with self.uow(write=True) as unit:
+            now = self.clock.now()
+            outbox.mark_sent(unit, delivery_id=row.id, now=now, channel=sent.channel, ts=sent.ts)
+            if sent.dm_channel is not None:
+                conversations.save_ref(unit, platform=row.platform, user_id=row.recipient, ref=sent.dm_channel, now=now)
+            unit.commit()
+        log.info("delivery sent key=%s", row.key)
+        self.result.sent.append(row.key)
+        if self.redraw is not None and reply.republish:
+            self._redraw_if_changed(row, reply, self.redraw)
+
+    def _redraw_if_changed(self, row: Delivery, sent: ui.Reply, redraw: Redraw) -> None:
+        """Redraw the message just posted if what it should say moved on while it was in flight.
+
+        Anything committed after this fresh render redraws it itself: the message's ts is on record by now.
+        """
+        try:
+            with self.uow(write=False) as unit:
+                now = self._render(unit, row)
+        except Stale:
+            return
+        if now != sent:
+            for subject in sent.republish:
+                try:
+                    redraw(subject)
+                except Exception:  # the message went out; a failed redraw is corrected by the next change
+                    log.warning("redraw after sending failed key=%s subject=%s", row.key, subject, exc_info=True)
+
+    def _record_failure(self, row: Delivery, exc: Exception) -> None:
+        attempts = row.attempts + 1
+        permanent = isinstance(exc, DeliveryFailed) and exc.permanent
+        error = f"{type(exc).__name__}: {exc}"
+        with self.uow(write=True) as unit:
+            if permanent or attempts >= MAX_ATTEMPTS:
+                outbox.mark_failed(unit, delivery_id=row.id, error=error)
+                self.result.failed.append(row.key)
+                log.error("delivery failed key=%s attempts=%d error=%r", row.key, attempts, error)
+            else:
+                retry_at = self.clock.now() + BACKOFF[min(attempts, len(BACKOFF)) - 1]
+                outbox.mark_retry(unit, delivery_id=row.id, error=error, at=retry_at)
+                self.result.retrying.append(row.key)
+                log.warning(
+                    "delivery will be retried key=%s attempts=%d at=%s error=%r",
+                    row.key,
+                    attempts,
+                    retry_at.isoformat(),
+                    error,
+                )
+            unit.commit()

@@ -41,9 +41,9 @@ def web_client(deps: Deps) -> WebClient:
     )
 
 
-def outbox_notifier(deps: Deps, client: WebClient, dms: DmChannels) -> SlackNotifier:
+def outbox_notifier(deps: Deps, client: WebClient) -> SlackNotifier:
     """The outbox's Slack sender, pacing its posts to this process's share of SLACK_POST_RATE."""
-    return SlackNotifier(client, dms, Pacer(deps.settings.slack_post_rate / deps.settings.web_workers))
+    return SlackNotifier(client, Pacer(deps.settings.post_rate_each))
 
 
 def _not_token_skipped(record: logging.LogRecord) -> bool:
@@ -74,7 +74,7 @@ def build_work(deps: Deps) -> Work:
     # work pools' apologies; beyond that urllib3 opens extra ones and warns as it drops them.
     answers = ResponseUrls(connections=deps.settings.listener_threads + FILE_THREADS + 2 * deps.settings.work_threads)
     deliverer = Deliverer(client, dms, deps.dispatcher.republish, files, answers)
-    deps.notifiers.add("slack", outbox_notifier(deps, client, dms))
+    deps.notifiers.add("slack", outbox_notifier(deps, client))
     deps.republishers.append(deliverer.republish)
     deps.start_sending()
     deps.closers += [
@@ -125,4 +125,4 @@ def create_app(
 def connect_slack_sender(deps: Deps) -> None:
     """Let the outbox send to Slack (for processes that serve no Slack requests, like `reminders run`)."""
     client = web_client(deps)
-    deps.notifiers.add("slack", outbox_notifier(deps, client, DmChannels(deps.uow, deps.clock)))
+    deps.notifiers.add("slack", outbox_notifier(deps, client))

@@ -6,7 +6,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.pacing import Pacer
-from bot.slack.dms import DmChannels
 from bot.slack.render import to_message
 from handlers import ui
 from scheduler.sender import DeliveryFailed, SentMessage
@@ -37,10 +36,10 @@ PERMANENT = frozenset(
 class SlackNotifier:
     """Posts the outbox's messages, paced to stay under chat.postMessage's rate limit."""
 
-    def __init__(self, client: WebClient, dms: DmChannels, pacer: Pacer) -> None:
+    def __init__(self, client: WebClient, pacer: Pacer) -> None:
         self.client = client
-        self.dms = dms
         self.pacer = pacer
+        self._told: dict[str, str] = {}  # DM channels this notifier has handed to the outbox to remember
 
     def wait_turn(self, *, platform: str) -> None:
         self.pacer.wait()
@@ -48,15 +47,16 @@ class SlackNotifier:
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         if platform != "slack":
             raise DeliveryFailed(f"no adapter for platform {platform!r}", permanent=True)
-        # A DM can be posted to the user id itself: Slack opens the conversation, so the rate-limited
-        # conversations.open is never needed here; the DM channel it answers with is remembered.
-        known = None if to_channel else self.dms.known(recipient)
+        # A DM is posted to the user id itself: Slack opens the conversation, so neither the
+        # rate-limited conversations.open nor a lookup of the DM channel is needed. The channel Slack
+        # answers with is remembered (by the outbox, with the row) for DMs sent outside the outbox.
         try:
-            response = self.client.chat_postMessage(channel=known or recipient, **to_message(reply))
+            response = self.client.chat_postMessage(channel=recipient, **to_message(reply))
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             raise DeliveryFailed(f"Slack said {error}", permanent=error in PERMANENT) from None
         channel = str(response["channel"])
-        if not to_channel and known is None:
-            self.dms.remember(recipient, channel)
-        return SentMessage(channel=channel, ts=str(response["ts"]))
+        new_dm = None
+        if not to_channel and self._told.get(recipient) != channel:
+            self._told[recipient] = new_dm = channel
+        return SentMessage(channel=channel, ts=str(response["ts"]), dm_channel=new_dm)

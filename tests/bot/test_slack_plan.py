@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot.composition import Deps
 from bot.surfaces import scheduler_sweep
 from handlers.clock import FixedClock
+from storage import conversations
 from storage.models import PlanStatusUpdate
 from tests.plan_data import csv_plan, load_plan
 from tests.support.fakeslack import FakeSlack
@@ -47,6 +48,8 @@ def test_each_owner_gets_one_dm_and_a_second_pass_sends_nothing(deps: Deps, fake
     assert len(fake_slack.calls_to("chat.postMessage")) == 3
     assert fake_slack.calls_to("conversations.open") == []  # DMs go to the user id; the channel is remembered
     assert sorted(c.args["channel"] for c in posts) == ["U01ALICE", "U02BOB", "U03CAROL"]
+    with deps.uow(write=False) as unit:  # for DMs outside the outbox, which then need no conversations.open
+        assert conversations.get_ref(unit, platform="slack", user_id="U02BOB") == "DU02BOB"
 
 
 @pytest.mark.usefixtures("plan")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from handlers.calendar import WorkingDays
 from handlers.clock import FixedClock
 from handlers.context import Policy
 from scheduler.passes import due_now, run_pass
-from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed, SentMessage, _send_batch
+from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed, SentMessage, _send_in_turn, senders_for
 from storage import outbox
 from storage import plan as plan_repo
 from storage.outbox import Outgoing
@@ -289,14 +290,74 @@ def test_with_several_senders_owners_are_sent_to_at_once_and_each_once(
     assert 2 <= notifier.most_in_flight <= 4
 
 
-def test_a_recipients_own_messages_keep_their_order_among_several_senders() -> None:
-    rows = [SimpleNamespace(platform="slack", recipient=who, n=n) for n, who in enumerate("ABACADAEA")]
+def claims(*batches: list[SimpleNamespace]) -> Callable[[], list[SimpleNamespace]]:
+    """A claim that hands out the batches one by one, then nothing; counts its calls."""
+    left = list(batches)
+
+    def claim() -> list[SimpleNamespace]:
+        claim.calls += 1  # type: ignore[attr-defined]
+        return left.pop(0) if left else []
+
+    claim.calls = 0  # type: ignore[attr-defined]
+    return claim
+
+
+def item(who: str, n: int) -> SimpleNamespace:
+    return SimpleNamespace(platform="slack", recipient=who, n=n)
+
+
+def test_a_recipients_own_messages_keep_their_order_among_several_senders_across_claims() -> None:
+    first = [item(who, n) for n, who in enumerate("ABACADAEA")]
+    second = [item(who, n) for n, who in enumerate("AFAG", start=9)]  # claimed while A's first ones still go
     done: list[tuple[str, int]] = []
 
-    def send_one(row: SimpleNamespace) -> None:
+    def send(row: SimpleNamespace) -> None:
         time.sleep(0.005 if row.recipient == "A" else 0.001)
         done.append((row.recipient, row.n))
 
-    _send_batch(rows, 4, send_one)  # type: ignore[arg-type]
-    assert sorted(done) == sorted((r.recipient, r.n) for r in rows)
-    assert [n for who, n in done if who == "A"] == [0, 2, 4, 6, 8]
+    _send_in_turn(claims(first, second), send, 4)
+    assert sorted(done) == sorted((r.recipient, r.n) for r in first + second)
+    assert [n for who, n in done if who == "A"] == [0, 2, 4, 6, 8, 9, 11]
+
+
+def test_the_next_batch_is_claimed_while_the_last_messages_of_a_batch_are_still_going_out() -> None:
+    """No pause between batches: a slow post does not keep the other senders idle."""
+    next_claimed = threading.Event()
+    claim = claims([item("SLOW", 0), item("B", 1)], [item("C", 2)])
+
+    def claim_and_note() -> list[SimpleNamespace]:
+        if claim.calls == 1:  # type: ignore[attr-defined]
+            next_claimed.set()
+        return claim()
+
+    overlapped: list[bool] = []
+
+    def send(row: SimpleNamespace) -> None:
+        if row.recipient == "SLOW":
+            overlapped.append(next_claimed.wait(timeout=5))
+
+    _send_in_turn(claim_and_note, send, 4)
+    assert overlapped == [True]
+
+
+def test_one_sender_sends_batch_after_batch_in_claim_order() -> None:
+    done: list[int] = []
+    _send_in_turn(claims([item("A", 0), item("B", 1)], [item("C", 2)]), lambda row: done.append(row.n), 1)
+    assert done == [0, 1, 2]
+
+
+def test_an_unexpected_error_while_sending_ends_the_sending_and_claims_no_more() -> None:
+    claim = claims([item("A", 0)], [item("B", 1)], [item("C", 2)])
+
+    def send(row: SimpleNamespace) -> None:
+        if row.recipient == "A":
+            raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        _send_in_turn(claim, send, 1)
+    assert claim.calls == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("per_second", "senders"), [(1, 4), (5, 4), (20, 6), (50, 15), (1000, 16)])
+def test_enough_senders_are_kept_for_the_post_rate_at_a_round_trip_to_slack(per_second: float, senders: int) -> None:
+    assert senders_for(per_second) == senders
