@@ -191,22 +191,35 @@ class _Outbox:
             unit.commit()
         if interrupted:
             log.warning("deliveries interrupted mid-send marked failed count=%d", interrupted)
+        return self._render_all(rows)
+
+    def _render_all(self, rows: list[Delivery]) -> list[_Ready]:
+        """Render the rows in one read; skip those with nothing (left) to say, fail those that cannot be rendered."""
         ready: list[_Ready] = []
-        unsendable: list[tuple[Delivery, str, bool]] = []  # (row, why, whether it failed rather than went stale)
-        while rows:
-            with self.uow(write=False) as unit:
-                while rows:
-                    row = rows.pop(0)
+        stale: list[tuple[Delivery, str]] = []
+        broken: list[tuple[Delivery, str]] = []
+        todo = list(rows)
+        while todo:
+            with self.uow(write=False) as unit:  # a fresh read after a failure, which may have spoiled this one
+                while todo:
+                    row = todo.pop(0)
                     try:
                         ready.append(_Ready(row, self._render(unit, row)))
                     except Stale as why:
-                        unsendable.append((row, str(why), False))
+                        stale.append((row, str(why)))
                     except Exception as exc:  # a row that cannot be rendered must not hold up the others
                         log.exception("delivery cannot be rendered key=%s", row.key)
-                        unsendable.append((row, f"cannot render: {type(exc).__name__}: {exc}", True))
-                        break  # the failed statement may have spoiled the read: the rest get a fresh one
-        if unsendable:
-            self._record_unsendable(unsendable)
+                        broken.append((row, f"cannot render: {type(exc).__name__}: {exc}"))
+                        break
+        if stale or broken:
+            with self.uow(write=True) as unit:
+                for row, reason in stale:
+                    outbox.mark_skipped(unit, delivery_id=row.id, reason=reason)
+                    self.result.skipped.append(row.key)
+                for row, error in broken:
+                    outbox.mark_failed(unit, delivery_id=row.id, error=error)
+                    self.result.failed.append(row.key)
+                unit.commit()
         return ready
 
     def _render(self, unit: UnitOfWork, row: Delivery) -> ui.Reply:
@@ -219,18 +232,6 @@ class _Outbox:
             now=self.clock.now(),
             policy=self.policy,
         )
-
-    def _record_unsendable(self, rows: list[tuple[Delivery, str, bool]]) -> None:
-        """Skip the rows with nothing (left) to say; fail those that could not be rendered."""
-        with self.uow(write=True) as unit:
-            for row, why, failed in rows:
-                if failed:
-                    outbox.mark_failed(unit, delivery_id=row.id, error=why)
-                    self.result.failed.append(row.key)
-                else:
-                    outbox.mark_skipped(unit, delivery_id=row.id, reason=why)
-                    self.result.skipped.append(row.key)
-            unit.commit()
 
     def send(self, ready: _Ready) -> None:
         row, reply = ready.row, ready.reply
