@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Double, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -290,3 +290,14 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     until: Mapped[datetime]
+
+class PostPace(Base):
+    """The latest turn reserved for posting under a key (one a workspace, e.g. "slack:…"), shared by every process.
+
+    Seconds since the epoch rather than a timestamp: the next turn is computed in SQL, alike on both databases.
+    """
+
+    __tablename__ = "post_pace"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    last_slot: Mapped[float] = mapped_column(Double)

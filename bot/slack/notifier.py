@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.pacing import Pacer
+from bot.pacing import Paces
 from bot.slack.render import to_message
 from handlers import ui
 from scheduler.sender import DeliveryFailed, SentMessage
@@ -33,10 +35,21 @@ PERMANENT = frozenset(
 )
 
 
+def pace_key(client: WebClient) -> str:
+    """The key this client's posts are paced under (`SharedPacer`): one for each app installed in a workspace.
+
+    Slack limits chat.postMessage per app per workspace, and a bot token is one app in one workspace, so every
+    process with the same token shares the key. A digest of the token, never the token, is what gets stored;
+    the workspace's id would take an auth.test call before the first post.
+    """
+    digest = hashlib.sha256((client.token or "").encode()).hexdigest()[:16]
+    return f"slack:{digest}"
+
+
 class SlackNotifier:
     """Posts the outbox's messages, paced to stay under chat.postMessage's rate limit."""
 
-    def __init__(self, client: WebClient, pacer: Pacer) -> None:
+    def __init__(self, client: WebClient, pacer: Paces) -> None:
         self.client = client
         self.pacer = pacer
         self._told: dict[str, str] = {}  # DM channels this notifier has handed to the outbox to remember

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Integer, MetaData, String, Text, insert, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, MetaData, String, Text, insert, select
 
 from storage.schema import alembic_config, current_revision, head_revision, upgrade
 
@@ -21,6 +21,8 @@ def sample_value(column: Any, n: int) -> Any:
         return True
     if isinstance(kind, Integer):
         return n
+    if isinstance(kind, Float):
+        return n + 0.5
     if isinstance(kind, DateTime):
         return datetime(2026, 1, n, 12, 0, tzinfo=UTC) if kind.timezone else datetime(2026, 1, n, 12, 0)
     if isinstance(kind, Date):
