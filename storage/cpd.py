@@ -82,9 +82,29 @@ def _apply(entry: CpdEntry, fields: CpdFields) -> None:
     entry.tags = [current.get(tag) or CpdTag(tag=tag) for tag in wanted]
 
 
-def get_entry(uow: UnitOfWork, *, person: PersonId, entry_id: int) -> CpdEntry | None:
-    """Return the person's entry with this id, or None (also when it is someone else's)."""
+def fields_of(entry: CpdEntry) -> CpdFields:
+    """What the person has set on the entry now."""
+    return CpdFields(
+        occurred_on=entry.occurred_on,
+        minutes=entry.minutes,
+        activity_type=entry.activity_type,
+        title=entry.title,
+        reflection=entry.reflection,
+        benefit=entry.benefit,
+        evidence_url=entry.evidence_url,
+        tags=tuple(t.tag for t in entry.tags),
+    )
+
+
+def get_entry(uow: UnitOfWork, *, person: PersonId, entry_id: int, lock: bool = False) -> CpdEntry | None:
+    """Return the person's entry with this id, or None (also when it is someone else's).
+
+    `lock` holds its row until the transaction ends (PostgreSQL), so that an edit and an undo
+    of the same entry happen one after the other and each sees what the other did.
+    """
     stmt = select(CpdEntry).where(CpdEntry.id == entry_id, *_owned_by(person))
+    if lock:
+        stmt = stmt.with_for_update()
     return uow.session.scalars(stmt).one_or_none()
 
 

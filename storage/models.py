@@ -72,6 +72,28 @@ class CpdTag(Base):
     entry: Mapped[CpdEntry] = relationship(back_populates="tags")
 
 
+class CpdEntryRevision(Base):
+    """An entry as it was just before one edit, kept so that the edit can be undone exactly."""
+
+    __tablename__ = "cpd_entry_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("cpd_entry.id", ondelete="CASCADE"))
+    occurred_on: Mapped[date]
+    minutes: Mapped[int]
+    activity_type: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    reflection: Mapped[str] = mapped_column(Text)
+    benefit: Mapped[str] = mapped_column(Text)
+    evidence_url: Mapped[str] = mapped_column(String(2000))
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    entry_updated_at: Mapped[datetime]  # the entry's own time stamp before the edit, restored with the rest
+    created_at: Mapped[datetime]  # when the edit was made
+    undone_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_cpd_entry_revision_entry", "entry_id", "id"),)
+
+
 class RoleGrant(Base):
     """A role given to a person with `techcommit roles grant` (admins also come from settings)."""
 
@@ -290,6 +312,7 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     until: Mapped[datetime]
+
 
 class PostPace(Base):
     """The latest turn reserved for posting under a key (one a workspace, e.g. "slack:…"), shared by every process.

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from storage import registration
 from storage.models import (
     AuditLog,
     ConversationRef,
     CpdEntry,
+    CpdEntryRevision,
     Delivery,
     Event,
     EventRsvp,
@@ -30,6 +31,11 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def _entry_ids(person: PersonId) -> Select[int]:
+    """The ids of the person's CPD entries in every workspace, as a subquery."""
+    return select(CpdEntry.id).where(CpdEntry.platform == person.platform, CpdEntry.user_id == person.user_id)
+
+
 def personal_records(uow: UnitOfWork, *, person: PersonId) -> dict[str, Any]:
     """All rows that are about the person, as plain data: exactly what `erase_person` deletes or anonymises.
 
@@ -41,6 +47,11 @@ def personal_records(uow: UnitOfWork, *, person: PersonId) -> dict[str, Any]:
         select(CpdEntry)
         .where(CpdEntry.platform == platform, CpdEntry.user_id == user)
         .order_by(CpdEntry.occurred_on.desc(), CpdEntry.id.desc())
+    )
+    earlier_versions = session.scalars(
+        select(CpdEntryRevision)
+        .where(CpdEntryRevision.entry_id.in_(_entry_ids(person)))
+        .order_by(CpdEntryRevision.entry_id, CpdEntryRevision.id)
     )
     journeys = list(
         session.scalars(
@@ -81,6 +92,23 @@ def personal_records(uow: UnitOfWork, *, person: PersonId) -> dict[str, Any]:
                 "updated_at": _iso(e.updated_at),
             }
             for e in entries
+        ],
+        "cpd_entry_earlier_versions": [
+            {
+                "entry_id": r.entry_id,
+                "version": r.id,
+                "date": _iso(r.occurred_on),
+                "minutes": r.minutes,
+                "type": r.activity_type,
+                "title": r.title,
+                "what_i_learned": r.reflection,
+                "how_it_helps": r.benefit,
+                "evidence_link": r.evidence_url,
+                "tags": list(r.tags),
+                "replaced_at": _iso(r.created_at),
+                "undone_at": _iso(r.undone_at),
+            }
+            for r in earlier_versions
         ],
         "registration": [
             {
@@ -155,6 +183,8 @@ def erase_person(uow: UnitOfWork, *, person: PersonId, now: datetime) -> dict[st
         return int(getattr(session.execute(stmt.execution_options(synchronize_session=False)), "rowcount", 0))
 
     counts = {
+        # Explicitly, though deleting the entries would cascade: what is erased should not hang on a foreign key.
+        "cpd_entry_revisions": run(delete(CpdEntryRevision).where(CpdEntryRevision.entry_id.in_(_entry_ids(person)))),
         "cpd_entries": run(delete(CpdEntry).where(CpdEntry.platform == platform, CpdEntry.user_id == user)),
         "registration_journeys": run(
             delete(RegJourney).where(RegJourney.platform == platform, RegJourney.user_id == user)

@@ -22,7 +22,14 @@ def edit(ctx: Ctx, action: ui.Action) -> ui.Form:
 
 
 def undo(ctx: Ctx, action: ui.Action) -> ui.Reply:
-    return ops.delete(ctx, parse_entry_id(action.value), verb="Undone:")
+    """Take back what the card's message did: `<entry>` logged it, `<entry>:r<revision>` edited it."""
+    entry_part, edited, revision_part = action.value.partition(":")
+    entry_id = parse_entry_id(entry_part)
+    if not edited:
+        return ops.undo_add(ctx, entry_id)
+    if not revision_part.startswith("r"):
+        raise UserError("That Undo button is out of date.", example=f"`/cpd edit {entry_id}`")
+    return ops.undo_edit(ctx, entry_id, parse_entry_id(revision_part[1:], noun="edit"))
 
 
 def confirm_delete(ctx: Ctx, action: ui.Action) -> ui.Reply:

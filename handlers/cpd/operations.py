@@ -13,14 +13,15 @@ from handlers.cpd.summary import summary_reply
 from handlers.errors import UserError
 from handlers.ids import ActionId
 from storage import cpd as repo
+from storage import cpd_revisions as revisions
 from storage.models import CpdEntry
 
 LIST_HINT = "`/cpd list` shows your entries with their ids."
 
 
-def own_entry(ctx: Ctx, entry_id: int) -> CpdEntry:
+def own_entry(ctx: Ctx, entry_id: int, *, lock: bool = False) -> CpdEntry:
     """The actor's entry, or a UserError that reveals nothing about anyone else's."""
-    entry = repo.get_entry(ctx.uow, person=ctx.actor, entry_id=entry_id)
+    entry = repo.get_entry(ctx.uow, person=ctx.actor, entry_id=entry_id, lock=lock)
     if entry is None:
         raise UserError(f"You have no CPD entry `{entry_id}`.", example=LIST_HINT)
     return entry
@@ -32,13 +33,14 @@ def add_quick(ctx: Ctx, text: str) -> ui.Reply:
 
 
 def save(ctx: Ctx, draft: EntryDraft, entry_id: int | None) -> ui.Reply:
-    """Store a draft from the form: a new entry, or changes to an existing one."""
+    """Store a draft from the form: a new entry, or changes to an existing one (kept first, for Undo)."""
     if entry_id is None:
         entry = repo.add_entry(ctx.uow, person=ctx.actor, fields=draft.to_fields(), now=ctx.now())
-        return views.entry_card(entry, heading="✅ Logged")
-    entry = own_entry(ctx, entry_id)
+        return views.entry_card(entry, heading="✅ Logged", undo=views.undo_value(entry.id))
+    entry = own_entry(ctx, entry_id, lock=True)
+    revision = revisions.record_revision(ctx.uow, entry=entry, now=ctx.now())
     repo.update_entry(ctx.uow, entry=entry, fields=draft.to_fields(), now=ctx.now())
-    return views.entry_card(entry, heading="✏️ Updated")
+    return views.entry_card(entry, heading="✏️ Updated", undo=views.undo_value(entry.id, revision.id))
 
 
 def new_form(ctx: Ctx) -> ui.Form:
@@ -74,6 +76,37 @@ def delete(ctx: Ctx, entry_id: int, *, verb: str) -> ui.Reply:
     title = ui.clip(entry.title, 80)
     repo.delete_entry(ctx.uow, person=ctx.actor, entry_id=entry_id)
     return ui.notice(f"🗑️ {verb} CPD entry `{entry_id}` ({title}).", replace=True)
+
+
+def undo_add(ctx: Ctx, entry_id: int) -> ui.Reply:
+    """Take back logging an entry by deleting it — unless it has been changed since it was logged."""
+    entry = repo.get_entry(ctx.uow, person=ctx.actor, entry_id=entry_id, lock=True)
+    if entry is None:
+        return ui.notice(f"CPD entry `{entry_id}` is already gone — nothing to undo.", replace=True)
+    if entry.updated_at != entry.created_at or revisions.has_standing_edits(ctx.uow, entry_id=entry.id):
+        raise UserError(
+            f"CPD entry `{entry.id}` has been changed since it was logged, so Undo won't delete it.",
+            example=f"`/cpd delete {entry.id}` to delete it, or `/cpd edit {entry.id}` to change it",
+        )
+    return delete(ctx, entry.id, verb="Undone:")
+
+
+def undo_edit(ctx: Ctx, entry_id: int, revision_id: int) -> ui.Reply:
+    """Put an entry back exactly as it was before one edit, if that edit is still its latest change."""
+    entry = own_entry(ctx, entry_id, lock=True)
+    revision = revisions.get_revision(ctx.uow, entry_id=entry.id, revision_id=revision_id)
+    edit_hint = f"`/cpd edit {entry.id}` to change it by hand"
+    if revision is None:
+        raise UserError(f"That Undo button doesn't belong to CPD entry `{entry.id}`.", example=edit_hint)
+    if revision.undone_at is None and revisions.changed_since(ctx.uow, revision=revision):
+        raise UserError(
+            f"CPD entry `{entry.id}` was changed again after this edit, so Undo can't put it back "
+            "without losing the later change.",
+            example=edit_hint,
+        )
+    if not revisions.restore_revision(ctx.uow, entry=entry, revision=revision, now=ctx.now()):
+        return ui.notice(f"That edit of CPD entry `{entry.id}` was already undone; nothing changed now.")
+    return views.entry_card(entry, heading="↩️ Undone", after=" is back as it was", undo=None, replace=True)
 
 
 def show_list(ctx: Ctx, period: Period, page: int = 1, *, replace: bool = False) -> ui.Reply:

@@ -31,9 +31,18 @@ def entry_line(entry: CpdEntry) -> str:
     return text
 
 
-def entry_card(entry: CpdEntry, *, heading: str, replace: bool = False) -> ui.Reply:
-    """The reply after logging or editing: the entry, its id and what to do next."""
-    blocks: list[ui.Block] = [ui.Text(f"{heading} — CPD entry `{entry.id}`"), ui.Text(entry_line(entry))]
+def undo_value(entry_id: int, revision_id: int | None = None) -> str:
+    """The Undo button's value: `8` takes back logging entry 8; `8:r12` takes back the edit kept as revision 12."""
+    return str(entry_id) if revision_id is None else f"{entry_id}:r{revision_id}"
+
+
+def entry_card(entry: CpdEntry, *, heading: str, undo: str | None, after: str = "", replace: bool = False) -> ui.Reply:
+    """The reply after logging, editing or undoing: the entry, its id and what to do next.
+
+    `undo` is the Undo button's value (see `undo_value`), or None for no Undo button; `after`
+    follows the entry's id in the first line.
+    """
+    blocks: list[ui.Block] = [ui.Text(f"{heading} — CPD entry `{entry.id}`{after}"), ui.Text(entry_line(entry))]
     if entry.reflection:
         blocks.append(ui.Context(f"_What I learned:_ {ui.clip(entry.reflection, 600)}"))
     else:
@@ -43,22 +52,22 @@ def entry_card(entry: CpdEntry, *, heading: str, replace: bool = False) -> ui.Re
     if entry.evidence_url:
         blocks.append(ui.Context(f"Evidence: {ui.link(entry.evidence_url, ui.clip(entry.evidence_url, 80))}"))
     value = str(entry.id)
-    blocks.append(
-        ui.Buttons(
-            (
-                ui.Button(
-                    "Add reflection" if not entry.reflection else "Edit reflection",
-                    ActionId.CPD_ENTRY_REFLECT,
-                    value,
-                    style="primary" if not entry.reflection else None,
-                ),
-                ui.Button("Edit", ActionId.CPD_ENTRY_EDIT, value),
-                ui.Button("Undo", ActionId.CPD_ENTRY_UNDO, value),
-            )
-        )
-    )
+    actions = [
+        ui.Button(
+            "Add reflection" if not entry.reflection else "Edit reflection",
+            ActionId.CPD_ENTRY_REFLECT,
+            value,
+            style="primary" if not entry.reflection else None,
+        ),
+        ui.Button("Edit", ActionId.CPD_ENTRY_EDIT, value),
+    ]
+    if undo is not None:
+        actions.append(ui.Button("Undo", ActionId.CPD_ENTRY_UNDO, undo))
+    blocks.append(ui.Buttons(tuple(actions)))
     return ui.Reply(
-        blocks=tuple(blocks), text=f"{heading}: CPD entry {entry.id} — {ui.clip(entry.title, 80)}", replace=replace
+        blocks=tuple(blocks),
+        text=f"{heading}: CPD entry {entry.id}{after} — {ui.clip(entry.title, 80)}",
+        replace=replace,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import ui
 from handlers.context import Ctx
-from handlers.cpd.views import entry_card
+from handlers.cpd.views import entry_card, undo_value
 from handlers.deliveries import EVENT_CANCELLED, EVENT_PROMOTED
 from handlers.errors import NotAllowed, UserError
 from handlers.events import form, views
@@ -223,4 +223,4 @@ def log_as_cpd(ctx: Ctx, event_id: int) -> ui.Reply:
         tags=("tech-net",),
     )
     entry = cpd_repo.add_entry(ctx.uow, person=ctx.actor, fields=fields, now=ctx.now(), source=source)
-    return entry_card(entry, heading="✅ Logged")
+    return entry_card(entry, heading="✅ Logged", undo=undo_value(entry.id))
