@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from bench.common import TOKEN, bench_call
 from bot.composition import build
 from bot.settings import load_settings
-from bot.surfaces import scheduler_sweep
+from bot.runtime import build_senders
 from handlers.clock import FixedClock
 from handlers.plan.importer import parse_plan
 from handlers.plan.importing import OwnerResolver, import_plan
@@ -55,10 +55,11 @@ def run(
         import_plan(uow, parsed, resolve=OwnerResolver("slack", None), default_owner=None, now=AT)
         uow.commit()
     began = time.perf_counter()
-    result = scheduler_sweep(deps)()
+    senders = build_senders(deps)
+    result = senders.sweep()
     elapsed = time.perf_counter() - began
-    second = scheduler_sweep(deps)()  # a second pass must send nothing
-    deps.close()
+    second = senders.sweep()  # a second pass must send nothing
+    senders.close()
     engine.dispose()
     fake = bench_call(api_url, "bench.fanout_result")
     delivered = Counter(fake["channels"])

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -16,11 +16,6 @@ from bot.cli_support import ready_deps, require, settings_or_exit
 from bot.composition import Deps, build
 from storage.people import PersonId
 from storage.schema import upgrade
-
-SWITCH_INTERVAL = 0.001
-
-if TYPE_CHECKING:
-    from bot.slack.server import WsgiApp
 
 cli = typer.Typer(
     help="techcommit — the Technician Commitment bot for Slack.",
@@ -43,50 +38,28 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="processes (default: WEB_WORKERS or 1)", min=1, max=64)] = None,
 ) -> None:
     """Serve over HTTP: POST /slack/events (Slack), POST /api/messages (Teams), GET /healthz."""
-    from bot.slack.app import create_app
-    from bot.slack.server import make_wsgi, serve_forever, serve_workers
-    from bot.slack.work_process import WorkProcess
-    from bot.surfaces import connect_teams, do_slack_work, start_scheduler
+    from bot.runtime import build_runtime
+    from bot.web import serve as run_server
 
     settings = settings_or_exit()
     if settings.slack_enabled or not settings.teams_enabled:
         require(settings, "slack_bot_token", "slack_signing_secret")
     ready_deps(settings).engine.dispose()  # checks the database and its schema before serving
     listen, processes = port or settings.port, workers or settings.web_workers
-    settings = settings.model_copy(update={"web_workers": processes})  # each takes its share of the rate limits
-
-    working = settings.slack_enabled and settings.work_process
-
-    def start_worker() -> WsgiApp:
-        # First, before any thread or database connection exists here: the work process (forked).
-        work = None
-        if working:
-            work = WorkProcess.start(lambda jobs: do_slack_work(settings, jobs))
-        # Switch threads more often than Python's default 5 ms, so an acknowledgement waiting for the
-        # interpreter is not held up behind the replies being prepared for earlier requests.
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        deps = build(settings)
-        slack = create_app(deps, work_process=work) if settings.slack_enabled else None
-        teams = connect_teams(deps)
-        wsgi = make_wsgi(slack, database_ok=deps.database_ok, teams=teams.wsgi if teams else None)
-        # In every process serving requests (a lease lets exactly one of them run passes), or in its work process.
-        if work is None:
-            start_scheduler(deps)
-        else:
-            work.when_lost(lambda: start_scheduler(deps))
-        return wsgi
-
     where = [f"Slack on http://{host}:{listen}/slack/events"] if settings.slack_enabled else []
     where += [f"Teams on http://{host}:{listen}/api/messages"] if settings.teams_enabled else []
     typer.echo(
         f"techcommit: serving {' and '.join(where)} (health: /healthz), "
-        f"{processes} web process{'es' if processes > 1 else ''}"
-        + (f" with {'a work process each' if processes > 1 else 'its work process'}" if working else "")
+        f"{processes} worker process{'es' if processes > 1 else ''} of {settings.http_threads} threads (gunicorn)"
     )
-    if processes == 1:
-        serve_forever(start_worker(), host=host, port=listen, threads=settings.http_threads)
-    else:
-        serve_workers(start_worker, host=host, port=listen, threads=settings.http_threads, workers=processes)
+    run_server(
+        lambda: build_runtime(build(settings)),
+        host=host,
+        port=listen,
+        workers=processes,
+        threads=settings.http_threads,
+        log_level=settings.log_level,
+    )
 
 
 @cli.command()
@@ -94,16 +67,18 @@ def socket() -> None:
     """Connect to Slack in Socket Mode (no public URL needed)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.slack.app import create_app
-    from bot.surfaces import start_scheduler
+    from bot.runtime import build_runtime
 
     settings = settings_or_exit()
     require(settings, "slack_bot_token", "slack_app_token")
-    deps = ready_deps(settings)
-    app = create_app(deps, socket_mode=True)
+    runtime = build_runtime(ready_deps(settings), socket_mode=True)
+    assert runtime.slack is not None  # built for Socket Mode
     typer.echo("techcommit: connecting to Slack in Socket Mode")
-    start_scheduler(deps)
-    SocketModeHandler(app, settings.secret("slack_app_token")).start()
+    runtime.start_scheduler()
+    try:
+        SocketModeHandler(runtime.slack.app, settings.secret("slack_app_token")).start()  # type: ignore[no-untyped-call]
+    finally:
+        runtime.close()
 
 
 @cli.command()

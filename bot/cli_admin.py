@@ -209,9 +209,13 @@ def reminders_run(
         return
     if not (settings.slack_enabled or settings.teams_enabled):
         require(settings, "slack_bot_token")  # names what is missing
-    from bot.surfaces import scheduler_sweep
+    from bot.runtime import build_senders
 
-    result = scheduler_sweep(deps)()
+    senders = build_senders(deps)
+    try:
+        result = senders.sweep()
+    finally:
+        senders.close()
     for key in result.queued:
         typer.echo(f"queued {key}")
     sending = result.sending

@@ -2,54 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 from storage.pace import reserve_slot
 from storage.uow import UnitOfWorkFactory
-
-
-class Paces(Protocol):
-    def wait(self) -> float:
-        """Block until this call's turn; returns the seconds waited."""
-        ...
-
-
-class Pacer:
-    """Spaces calls at least `1 / per_second` apart, across the threads of one process sharing it.
-
-    Slack answers a call over its limit with 429 and a whole-second Retry-After, so a burst that
-    overshoots by one message costs a second or more. Spacing calls evenly never overshoots, and a
-    call after a quiet spell goes at once.
-    """
-
-    def __init__(
-        self,
-        per_second: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if per_second <= 0:
-            raise ValueError("per_second must be positive")
-        self.interval = 1.0 / per_second
-        self._clock = clock
-        self._sleep = sleep
-        self._next = float("-inf")
-        self._lock = threading.Lock()
-
-    def wait(self) -> float:
-        """Block until this call's turn; returns the seconds waited."""
-        with self._lock:
-            now = self._clock()
-            turn = max(self._next, now)
-            self._next = turn + self.interval
-        delay = turn - now
-        if delay > 0:
-            self._sleep(delay)
-        return delay
 
 
 class SharedPacer:
@@ -57,7 +14,7 @@ class SharedPacer:
 
     Each call reserves its turn in the database (`storage.pace.reserve_slot`) in one short write transaction,
     then sleeps until it. Turns are wall-clock seconds, which every process on every machine reads alike
-    (to within their clocks' agreement). A call after a quiet spell goes at once, as with `Pacer`.
+    (to within their clocks' agreement). A call after a quiet spell goes at once.
     """
 
     def __init__(

@@ -44,8 +44,6 @@ class Settings(BaseSettings):
     http_threads: int = Field(default=16, ge=1, le=256)
     web_workers: int = Field(default=1, ge=1, le=64)
     listener_threads: int = Field(default=32, ge=1, le=512)
-    work_threads: int = Field(default=1, ge=1, le=64)
-    work_process: bool = True
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")
@@ -82,11 +80,6 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return bool(self.secret("slack_bot_token"))
-
-    @property
-    def post_rate_each(self) -> float:
-        """Posts a second each `serve` process may make: its share of SLACK_POST_RATE."""
-        return self.slack_post_rate / self.web_workers
 
     @property
     def zone(self) -> ZoneInfo:

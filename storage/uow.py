@@ -38,6 +38,7 @@ class UnitOfWork:
         self._write = write
         self._session: Session | None = None
         self.queued = 0  # messages this unit added to the outbox (so the sender is woken only for those)
+        self.writes = 0  # statements and flushes that changed rows (so callers can tell whether anything did)
 
     @property
     def session(self) -> Session:
@@ -49,6 +50,8 @@ class UnitOfWork:
         self._session = self._session_factory()
         if self._write:
             self._session.connection(execution_options={"write": True})
+            event.listen(self._session, "after_flush", self._count_flush)
+            event.listen(self._session, "do_orm_execute", self._count_dml)
         else:
             event.listen(self._session, "before_flush", _refuse_flush)
             event.listen(self._session, "do_orm_execute", _refuse_dml)
@@ -64,6 +67,13 @@ class UnitOfWork:
         self._session = None
         if changed and not self._write and exc_type is None:
             raise WriteAttempted("a read-only unit of work ended with unsaved changes")
+
+    def _count_flush(self, session: Session, flush_context: Any) -> None:
+        self.writes += 1
+
+    def _count_dml(self, state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            self.writes += 1
 
     def commit(self) -> None:
         """Commit what was done so far."""

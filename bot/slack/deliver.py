@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
@@ -32,6 +31,28 @@ class Target:
     trigger_id: str | None = None
     in_modal: bool = False
 
+    @classmethod
+    def of_command(cls, user_id: str, body: dict[str, Any]) -> Target:
+        """Where a slash command came from."""
+        return cls(
+            user_id=user_id,
+            channel_id=body.get("channel_id"),
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
+        )
+
+    @classmethod
+    def of_action(cls, user_id: str, body: dict[str, Any]) -> Target:
+        """Where a button was pressed: a message, the Home tab, or a modal (a form opened from it is pushed)."""
+        container, view = body.get("container") or {}, body.get("view") or {}
+        return cls(
+            user_id=user_id,
+            channel_id=(body.get("channel") or {}).get("id"),
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
+            in_modal=container.get("type") == "view" and view.get("type") == "modal",
+        )
+
 
 RESPONSE_URL_LIFETIME = 30 * 60  # seconds Slack accepts posts to a response URL (at most 5 of them)
 
@@ -51,14 +72,12 @@ class Deliverer:
         client: WebClient,
         dms: DmChannels,
         republisher: Callable[[str], tuple[str, str, ui.Reply] | None],
-        files: Executor,
         answers: ResponseUrls,
     ) -> None:
         self.client = client
         self.answers = answers
         self.dms = dms
         self.republisher = republisher
-        self.files = files  # files are made and uploaded here, so long exports never hold up other work
         self._locks: dict[str, Lock] = {}
         self._locks_guard = Lock()
 
@@ -74,7 +93,7 @@ class Deliverer:
             case ui.Form():
                 self.open_form(result, target)
             case ui.FileReply():
-                self.files.submit(self._send_file_reporting, result, target)
+                self._send_file_reporting(result, target)
             case ui.Home():
                 self.client.views_publish(user_id=target.user_id, view=to_home(result))
             case ui.FormErrors():

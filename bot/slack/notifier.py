@@ -7,7 +7,7 @@ import hashlib
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.pacing import Paces
+from bot.pacing import SharedPacer
 from bot.slack.render import to_message
 from handlers import ui
 from scheduler.sender import DeliveryFailed, SentMessage
@@ -49,7 +49,7 @@ def pace_key(client: WebClient) -> str:
 class SlackNotifier:
     """Posts the outbox's messages, paced to stay under chat.postMessage's rate limit."""
 
-    def __init__(self, client: WebClient, pacer: Paces) -> None:
+    def __init__(self, client: WebClient, pacer: SharedPacer) -> None:
         self.client = client
         self.pacer = pacer
         self._told: dict[str, str] = {}  # DM channels this notifier has handed to the outbox to remember

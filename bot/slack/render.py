@@ -211,7 +211,7 @@ def read_values(state_values: dict[str, dict[str, Any]]) -> dict[str, str | None
     """The submitted values by input (block) id."""
     values: dict[str, str | None] = {}
     for block_id, actions in state_values.items():
-        element = actions.get(block_id) or next(iter(actions.values()), {})
+        element: dict[str, Any] = actions.get(block_id) or next(iter(actions.values()), {})
         kind = element.get("type")
         if kind == "datepicker":
             values[block_id] = element.get("selected_date")

@@ -70,9 +70,8 @@ class TeamsConversation:
             if who is None or context.activity.conversation is None:
                 return
             await asyncio.to_thread(self.remember, who, context.activity)
-            if context.activity.type == "installationUpdate" or any(
-                m.id != context.activity.recipient.id for m in added
-            ):
+            bot_id = context.activity.recipient.id if context.activity.recipient else None
+            if context.activity.type == "installationUpdate" or any(m.id != bot_id for m in added):
                 await context.send_activity(
                     "👋 Hello! I'm techcommit. Try `cpd add 1h Reading group`, `reg`, "
                     "`event` or `plan` — or `techcommit help` for everything."

@@ -73,7 +73,7 @@ def _elements(blocks: tuple[ui.Block, ...]) -> list[CardElement]:
             case ui.Buttons(buttons=buttons):
                 made = [ActionSet(actions=[_submit(b) for b in buttons])]
         if separate:
-            made[0].separator = True
+            made[0].separator = True  # type: ignore[attr-defined]  # every card element has it; the base class does not say
             separate = False
         elements.extend(made)
     return elements

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine
 
 from bot.composition import Deps, build
 from bot.logs import ScrubbingFormatter
+from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
-from bot.slack.app import create_app
-from bot.slack.server import BackgroundServer, make_wsgi
 from handlers.clock import FixedClock
 from tests.support.fakeslack import FakeSlack
+from tests.support.server import BackgroundServer
 from tests.support.slackclient import SignedClient
 
 TOKEN = "xoxb-0000-test-token"
 SECRET = "8f14e45fceea167a5a36dedd4bea2543"
-POOL_THREADS = 8  # listener and work pools of the test servers (production: 32 and 1; Bolt's own default: 5)
+POOL_THREADS = 8  # Bolt listener threads of the test servers (production: 32; Bolt's own default: 5)
 
 
 @pytest.fixture
@@ -40,19 +39,22 @@ def deps(engine: Engine, clock: FixedClock, fake_slack: FakeSlack) -> Deps:
         slack_api_url=fake_slack.api_url,
         admin_user_ids="UADMIN",
         listener_threads=POOL_THREADS,
-        work_threads=POOL_THREADS,
     )
     return build(settings, clock=clock, engine=engine)
 
 
 @pytest.fixture
-def server(deps: Deps) -> Iterator[BackgroundServer]:
-    listeners = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="listener")
-    wsgi = make_wsgi(create_app(deps, listener_executor=listeners), database_ok=deps.database_ok)
-    with BackgroundServer(wsgi, threads=8) as running:
+def runtime(deps: Deps) -> Iterator[Runtime]:
+    """What one `serve` worker runs (without its scheduler: tests run passes with `runtime.sweep()`)."""
+    running = build_runtime(deps)
+    yield running
+    running.close()  # let work acknowledged during the test finish before the fake stops
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[BackgroundServer]:
+    with BackgroundServer(runtime.wsgi(), threads=8) as running:
         yield running
-    listeners.shutdown(wait=True)  # let work acknowledged during the test finish before the fake stops
-    deps.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from bot.composition import build
 from bot.logs import ScrubbingFormatter
 from bot.settings import Settings, load_settings
-from bot.slack.app import create_app
+from bot.slack.app import build_slack
 
 
 def test_every_secret_setting_is_scrubbed_from_log_lines() -> None:
@@ -38,7 +38,7 @@ def test_starting_with_the_token_in_the_environment_logs_no_warning(
     deps = build(settings)
     try:
         with caplog.at_level(logging.WARNING, logger="techcommit"):
-            create_app(deps)
+            build_slack(deps).close()
     finally:
-        deps.close()
+        deps.engine.dispose()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -1,7 +1,7 @@
 """The outbox paces its Slack posts under the rate limit, instead of waiting out 429s.
 
 `SharedPacer` keeps one rate for a workspace across processes (the database holds the turns; see also
-tests/storage/test_pace.py, where several processes reserve turns at once); `Pacer` keeps it within one.
+tests/storage/test_pace.py, where several processes reserve turns at once).
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.composition import build
-from bot.pacing import Pacer, SharedPacer
+from bot.pacing import SharedPacer
 from bot.runtime import build_senders
 from bot.settings import load_settings
 from bot.slack.notifier import pace_key
@@ -37,57 +35,6 @@ class FakeTime:
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
-
-
-def test_calls_are_spaced_by_the_interval_and_a_call_after_a_pause_goes_at_once() -> None:
-    time = FakeTime()
-    pacer = Pacer(4, clock=time.clock, sleep=time.sleep)
-    waits = [pacer.wait() for _ in range(3)]
-    assert waits == [0, 0.25, 0.25]
-    time.now += 10
-    assert pacer.wait() == 0
-
-
-@given(gaps=st.lists(st.floats(min_value=0, max_value=2, allow_nan=False), max_size=40), rate=st.floats(0.5, 100))
-def test_no_two_calls_are_closer_than_the_interval_and_none_waits_longer_than_needed(
-    gaps: list[float], rate: float
-) -> None:
-    time = FakeTime()
-    pacer = Pacer(rate, clock=time.clock, sleep=time.sleep)
-    went: list[float] = []
-    for gap in gaps:
-        time.now += gap  # the caller's own work between calls
-        arrived = time.now
-        waited = pacer.wait()
-        went.append(time.now)
-        previous = went[-2] if len(went) > 1 else float("-inf")
-        assert time.now == pytest.approx(max(arrived, previous + 1 / rate))
-        assert waited == pytest.approx(time.now - arrived)
-
-
-def test_threads_sharing_a_pacer_each_get_their_own_turn() -> None:
-    time = FakeTime()
-    frozen = time.now
-    pacer = Pacer(10, clock=lambda: frozen, sleep=lambda _: None)  # every thread asks at the same moment
-    waits: list[float] = []
-    lock = threading.Lock()
-
-    def call() -> None:
-        waited = pacer.wait()
-        with lock:
-            waits.append(waited)
-
-    threads = [threading.Thread(target=call) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(waits) == pytest.approx([n / 10 for n in range(16)])
-
-
-def test_the_rate_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        Pacer(0)
 
 
 EPOCH = 1_800_000_000.0  # a wall-clock time: a SharedPacer's turns are seconds since the epoch

@@ -12,11 +12,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, text
 
-from bot.slack.server import BackgroundServer
 from storage.models import CpdEntry
 from tests.bot.conftest import SECRET, slack_escaped
 from tests.support.fakeslack import FakeSlack
 from tests.support.rows import entries
+from tests.support.server import BackgroundServer
 from tests.support.slackclient import SignedClient
 from tests.support.slackforms import fill
 from tests.support.slackmessages import button, texts

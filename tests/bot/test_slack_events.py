@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.composition import Deps
-from bot.surfaces import scheduler_sweep
+from bot.runtime import Runtime
 from handlers.clock import FixedClock
 from handlers.events.messages import announcement_key
 from storage import roles
@@ -285,22 +285,22 @@ def test_attendees_for_the_organiser_only(slack: SignedClient, fake_slack: FakeS
 
 @pytest.mark.usefixtures("organiser")
 def test_reminder_then_cpd_credit_each_sent_once(
-    slack: SignedClient, fake_slack: FakeSlack, deps: Deps, clock: FixedClock, engine: Engine
+    runtime: Runtime, slack: SignedClient, fake_slack: FakeSlack, deps: Deps, clock: FixedClock, engine: Engine
 ) -> None:
     _, post = create_event(slack, fake_slack)
     click(slack, post, "Going", "U0A")
     click(slack, post, "Maybe", "U0B")
     start = datetime(2026, 12, 3, 12, 30, tzinfo=UTC)
     clock.set(start - timedelta(hours=25))
-    assert scheduler_sweep(deps)().queued == []
+    assert runtime.sweep().queued == []
     clock.set(start - timedelta(hours=24))
-    assert scheduler_sweep(deps)().queued == ["event-reminder:1:slack:U0A"]
-    assert scheduler_sweep(deps)().queued == []
+    assert runtime.sweep().queued == ["event-reminder:1:slack:U0A"]
+    assert runtime.sweep().queued == []
     reminder = fake_slack.wait_call("chat.postMessage", lambda c: c.response.get("channel") == "DU0A")
     assert "Reminder" in texts(reminder.args)
     clock.set(start + timedelta(hours=2))
-    assert scheduler_sweep(deps)().queued == ["event-credit:1:slack:U0A"]
-    assert scheduler_sweep(deps)().queued == []
+    assert runtime.sweep().queued == ["event-credit:1:slack:U0A"]
+    assert runtime.sweep().queued == []
     offer = fake_slack.wait_call("chat.postMessage", lambda c: "Log 1.5 h as CPD" in texts(c.args))
     message = {"ts": offer.response["ts"], "blocks": offer.args["blocks"], "text": offer.args["text"]}
     log_it = button(message, "Log 1.5 h as CPD")

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, String, Text, select
 
 from bot.composition import Deps
 from bot.dispatch import Who
+from bot.runtime import Runtime
 from bot.slack.render import to_home
-from bot.surfaces import scheduler_sweep
 from handlers.clock import FixedClock
 from storage import cpd as cpd_repo
 from storage import events, roles
@@ -167,7 +167,7 @@ def test_my_data_includes_what_i_logged_in_another_workspace(
 
 
 def test_forget_me_asks_first_then_leaves_nothing_behind(
-    slack: SignedClient, fake_slack: FakeSlack, deps: Deps, clock: FixedClock, engine: Engine
+    runtime: Runtime, slack: SignedClient, fake_slack: FakeSlack, deps: Deps, clock: FixedClock, engine: Engine
 ) -> None:
     with deps.uow(write=True) as uow:
         roles.grant_role(uow, platform="slack", user_id=ME, role="organiser", now=clock.now())
@@ -180,7 +180,7 @@ def test_forget_me_asks_first_then_leaves_nothing_behind(
     slack.block_action("event-rsvp-going", str(full), user=ME).reply()
     slack.block_action("event-rsvp-going", str(full), user="U0NEXT").reply()
     slack.command("/plan", "update G1 done", user=ME).reply()
-    scheduler_sweep(deps)()  # quarterly DM: a delivery row and a DM channel for me
+    runtime.sweep()  # quarterly DM: a delivery row and a DM channel for me
     open_home(slack, fake_slack)
     question = slack.command("/techcommit", "forget-me", user=ME).reply()
     assert "can't be undone" in texts(question)

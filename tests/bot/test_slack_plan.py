@@ -7,7 +7,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.composition import Deps
-from bot.surfaces import scheduler_sweep
+from bot.runtime import Runtime
 from handlers.clock import FixedClock
 from storage import conversations
 from storage.models import PlanStatusUpdate
@@ -34,8 +34,10 @@ def statuses(engine: Engine) -> list[tuple[str, int, str, str]]:
 
 
 @pytest.mark.usefixtures("plan")
-def test_each_owner_gets_one_dm_and_a_second_pass_sends_nothing(deps: Deps, fake_slack: FakeSlack) -> None:
-    first = scheduler_sweep(deps)()
+def test_each_owner_gets_one_dm_and_a_second_pass_sends_nothing(
+    runtime: Runtime, deps: Deps, fake_slack: FakeSlack
+) -> None:
+    first = runtime.sweep()
     assert len(first.sending.sent) == 3
     posts = fake_slack.calls_to("chat.postMessage")
     assert sorted(c.response["channel"] for c in posts) == ["DU01ALICE", "DU02BOB", "DU03CAROL"]
@@ -43,7 +45,7 @@ def test_each_owner_gets_one_dm_and_a_second_pass_sends_nothing(deps: Deps, fake
     assert "*A3* Action 3" in texts(alice.args)
     assert "*A6* Action 6" in texts(alice.args)
     assert "Action 1" not in texts(alice.args)
-    second = scheduler_sweep(deps)()
+    second = runtime.sweep()
     assert second.queued == []
     assert len(fake_slack.calls_to("chat.postMessage")) == 3
     assert fake_slack.calls_to("conversations.open") == []  # DMs go to the user id; the channel is remembered
@@ -53,10 +55,12 @@ def test_each_owner_gets_one_dm_and_a_second_pass_sends_nothing(deps: Deps, fake
 
 
 @pytest.mark.usefixtures("plan")
-def test_rate_limits_and_server_errors_during_fan_out_lose_nothing(deps: Deps, fake_slack: FakeSlack) -> None:
+def test_rate_limits_and_server_errors_during_fan_out_lose_nothing(
+    runtime: Runtime, deps: Deps, fake_slack: FakeSlack
+) -> None:
     fake_slack.fail("chat.postMessage", status=429, retry_after=1)
     fake_slack.fail("conversations.open", status=500)
-    result = scheduler_sweep(deps)()
+    result = runtime.sweep()
     assert len(result.sending.sent) == 3
     assert result.sending.retrying == []
     delivered = [c.response["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.ok]
@@ -65,9 +69,9 @@ def test_rate_limits_and_server_errors_during_fan_out_lose_nothing(deps: Deps, f
 
 @pytest.mark.usefixtures("plan")
 def test_clicking_done_in_the_dm_records_it_and_updates_the_message(
-    deps: Deps, fake_slack: FakeSlack, slack: SignedClient, engine: Engine
+    runtime: Runtime, deps: Deps, fake_slack: FakeSlack, slack: SignedClient, engine: Engine
 ) -> None:
-    scheduler_sweep(deps)()
+    runtime.sweep()
     dm = next(c for c in fake_slack.calls_to("chat.postMessage") if c.response.get("channel") == "DU01ALICE")
     message = {"ts": dm.response["ts"], "blocks": dm.args["blocks"], "text": dm.args["text"]}
     done = button(message, "Done")
@@ -81,8 +85,10 @@ def test_clicking_done_in_the_dm_records_it_and_updates_the_message(
 
 
 @pytest.mark.usefixtures("plan")
-def test_add_note_from_the_dm(deps: Deps, fake_slack: FakeSlack, slack: SignedClient, engine: Engine) -> None:
-    scheduler_sweep(deps)()
+def test_add_note_from_the_dm(
+    runtime: Runtime, deps: Deps, fake_slack: FakeSlack, slack: SignedClient, engine: Engine
+) -> None:
+    runtime.sweep()
     dm = next(c for c in fake_slack.calls_to("chat.postMessage") if c.response.get("channel") == "DU02BOB")
     message = {"ts": dm.response["ts"], "blocks": dm.args["blocks"], "text": dm.args["text"]}
     note = button(message, "Add note")
@@ -101,9 +107,9 @@ def test_add_note_from_the_dm(deps: Deps, fake_slack: FakeSlack, slack: SignedCl
 
 @pytest.mark.usefixtures("plan")
 def test_someone_else_cannot_click_an_owners_buttons(
-    deps: Deps, fake_slack: FakeSlack, slack: SignedClient, engine: Engine
+    runtime: Runtime, deps: Deps, fake_slack: FakeSlack, slack: SignedClient, engine: Engine
 ) -> None:
-    scheduler_sweep(deps)()
+    runtime.sweep()
     dm = next(c for c in fake_slack.calls_to("chat.postMessage") if c.response.get("channel") == "DU01ALICE")
     message = {"ts": dm.response["ts"], "blocks": dm.args["blocks"], "text": dm.args["text"]}
     done = button(message, "Done")

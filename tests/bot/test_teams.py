@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -12,10 +11,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.composition import Deps, build
+from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
-from bot.slack.app import create_app
-from bot.slack.server import BackgroundServer, make_wsgi
-from bot.surfaces import connect_teams, scheduler_sweep
 from handlers.clock import FixedClock
 from storage.models import Delivery
 from tests.bot.conftest import POOL_THREADS, SECRET, TOKEN
@@ -24,6 +21,7 @@ from tests.support.cli import clean_env, env_for, run, serving
 from tests.support.fakeconnector import ConnectorCall, FakeConnector
 from tests.support.fakeslack import FakeSlack
 from tests.support.rows import entries
+from tests.support.server import BackgroundServer
 from tests.support.slackclient import SignedClient
 from tests.support.teamsclient import TeamsClient, TeamsUser
 
@@ -48,23 +46,24 @@ def teams_deps(engine: Engine, clock: FixedClock, fake_slack: FakeSlack) -> Iter
         slack_api_url=fake_slack.api_url,
         admin_user_ids="UADMIN",
         listener_threads=POOL_THREADS,
-        work_threads=POOL_THREADS,
         teams_allow_anonymous=True,
     )
-    deps = build(settings, clock=clock, engine=engine)
-    yield deps
-    deps.close()
+    return build(settings, clock=clock, engine=engine)
 
 
 @pytest.fixture
-def served(teams_deps: Deps) -> Iterator[BackgroundServer]:
-    listeners = ThreadPoolExecutor(max_workers=POOL_THREADS)
-    slack = create_app(teams_deps, listener_executor=listeners)
-    runtime = connect_teams(teams_deps)
-    assert runtime is not None
-    with BackgroundServer(make_wsgi(slack, database_ok=teams_deps.database_ok, teams=runtime.wsgi)) as server:
+def teams_runtime(teams_deps: Deps) -> Iterator[Runtime]:
+    running = build_runtime(teams_deps)
+    assert running.teams is not None
+    assert running.slack is not None
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def served(teams_runtime: Runtime) -> Iterator[BackgroundServer]:
+    with BackgroundServer(teams_runtime.wsgi()) as server:
         yield server
-    listeners.shutdown(wait=True)
 
 
 @pytest.fixture
@@ -208,15 +207,15 @@ def test_anonymous_requests_are_refused_unless_allowed(
         teams_app_password="not-a-real-secret",
         teams_tenant_id=TENANT,
     )
-    deps = build(settings, clock=clock, engine=engine)
-    runtime = connect_teams(deps)
-    assert runtime is not None
+    runtime = build_runtime(build(settings, clock=clock, engine=engine))
+    assert runtime.teams is not None
+    assert runtime.slack is None
     try:
-        with BackgroundServer(make_wsgi(None, database_ok=deps.database_ok, teams=runtime.wsgi)) as server:
+        with BackgroundServer(runtime.wsgi()) as server:
             posted = TeamsClient(server.url, connector, tenant_id=TENANT).message("cpd add 1h x", user=ANNE)
             assert posted.status == 401
     finally:
-        deps.close()
+        runtime.close()
     assert entries(engine) == []
 
 
@@ -225,6 +224,7 @@ def test_quarterly_reminders_reach_a_slack_owner_and_a_teams_owner_once(
     connector: FakeConnector,
     fake_slack: FakeSlack,
     teams_deps: Deps,
+    teams_runtime: Runtime,
     clock: FixedClock,
     engine: Engine,
 ) -> None:
@@ -247,7 +247,7 @@ def test_quarterly_reminders_reach_a_slack_owner_and_a_teams_owner_once(
         ),
         now=clock.now(),
     )
-    first = scheduler_sweep(teams_deps)()
+    first = teams_runtime.sweep()
     assert sorted(first.sending.sent) == [
         "plan-quarter:2026Q1:slack:U0SLACKER",
         f"plan-quarter:2026Q1:teams:{ANNE.aad_object_id}",
@@ -258,14 +258,14 @@ def test_quarterly_reminders_reach_a_slack_owner_and_a_teams_owner_once(
     assert len(proactive) == 1
     assert "On track" in card_text(proactive[0])
     assert [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["U0SLACKER"]
-    assert scheduler_sweep(teams_deps)().queued == []
+    assert teams_runtime.sweep().queued == []
     with Session(engine) as session:
         reason = session.scalars(select(Delivery.last_error).where(Delivery.status == "failed")).one()
     assert "no Teams chat with this person yet" in (reason or "")
 
 
 def test_a_status_click_from_a_teams_reminder(
-    teams: TeamsClient, connector: FakeConnector, teams_deps: Deps, clock: FixedClock
+    teams: TeamsClient, connector: FakeConnector, teams_deps: Deps, teams_runtime: Runtime, clock: FixedClock
 ) -> None:
     teams.message("help", user=ANNE).replies()
     load_plan(
@@ -273,7 +273,7 @@ def test_a_status_click_from_a_teams_reminder(
         csv_plan([("T1", 2026, "Teams action", f"teams:{ANNE.aad_object_id}", "Q1", "")]),
         now=clock.now(),
     )
-    scheduler_sweep(teams_deps)()
+    teams_runtime.sweep()
     [dm] = [c for c in connector.calls_of("send_to_conversation") if "Teams action" in card_text(c)]
     done = submit_data(dm, "Done")
     teams.submit(done, user=ANNE, reply_to_id=dm.resource_id)

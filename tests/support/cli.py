@@ -59,19 +59,19 @@ class Served:
     log: str = ""
 
     def children(self) -> list[int]:
-        """The processes `serve` has started (its work process, or pre-forked workers)."""
+        """The processes `serve` has started: its gunicorn workers."""
         found = Path(f"/proc/{self.pid}/task/{self.pid}/children")
         return [int(pid) for pid in found.read_text().split()] if found.exists() else []
 
 
 @contextmanager
-def serving(env: dict[str, str], cwd: Path, startup: float = 20.0) -> Iterator[Served]:
+def serving(env: dict[str, str], cwd: Path, startup: float = 20.0, *, workers: int = 1) -> Iterator[Served]:
     """`techcommit serve` in its own process until the block ends; ready once /healthz answers 200."""
     port = free_port()
     log_path = cwd / f"serve-{port}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [TECHCOMMIT, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env=env,
             cwd=cwd,
             stdout=log,

@@ -37,6 +37,7 @@ class ApiCall:
     headers: dict[str, str]
     response: dict[str, Any]
     status: int = 200
+    at: float = field(default_factory=time.monotonic)  # when the fake answered it
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,156 @@
+"""One process's running bot: the platforms it serves and reaches, the outbox sender and the scheduler.
+
+`build_runtime` is the one place these are put together (composition, not logic). Every process
+that serves requests builds its own, after it has been forked: database connections and threads
+do not cross a fork.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.composition import Deps
+from bot.kicker import OutboxKicker
+from bot.notifiers import PlatformNotifiers
+from bot.web import make_wsgi
+from scheduler.passes import PassResult, run_pass
+from scheduler.runner import leader_only, start_background
+from scheduler.sender import SendResult, send_pending, senders_for
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.slack.app import SlackParts
+    from bot.teams.runtime import TeamsRuntime
+
+log = logging.getLogger("techcommit.runtime")
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@dataclass
+class Runtime:
+    """What one process runs; `close()` stops it in order (listeners first, the database last)."""
+
+    deps: Deps
+    notifiers: PlatformNotifiers
+    slack: SlackParts | None = None
+    teams: TeamsRuntime | None = None
+    kicker: OutboxKicker | None = None
+    scheduler: BackgroundScheduler | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def senders(self) -> int:
+        """Recipients the outbox sends to at once: enough to keep up with SLACK_POST_RATE."""
+        return senders_for(self.deps.settings.slack_post_rate)
+
+    def republish(self, subject: str) -> None:
+        """Redraw a shared message (an event announcement) wherever it was posted."""
+        if self.slack is not None:
+            self.slack.deliverer.republish(subject)
+
+    def send_pending(self) -> SendResult:
+        """Send what the outbox holds for now, on every connected platform."""
+        deps = self.deps
+        return send_pending(
+            uow=deps.uow,
+            notifier=self.notifiers,
+            clock=deps.clock,
+            policy=deps.policy,
+            redraw=self.republish,
+            senders=self.senders,
+        )
+
+    def sweep(self) -> PassResult:
+        """One scheduler pass: queue what is due, then send it (the APScheduler job and `reminders run`)."""
+        deps = self.deps
+        return run_pass(
+            uow=deps.uow,
+            clock=deps.clock,
+            policy=deps.policy,
+            notifier=self.notifiers,
+            report_channel=deps.settings.plan_report_channel,
+            redraw=self.republish,
+            senders=self.senders,
+        )
+
+    def wsgi(self) -> WsgiApp:
+        """The WSGI app: Slack's events, Teams' activities and the health check."""
+        return make_wsgi(
+            self.slack.app if self.slack else None,
+            database_ok=self.deps.database_ok,
+            teams=self.teams.wsgi if self.teams else None,
+        )
+
+    def start_scheduler(self) -> None:
+        """Start the background sweep unless SCHEDULER_ENABLED is off (a lease keeps it to one process anyway)."""
+        settings = self.deps.settings
+        if not settings.scheduler_enabled:
+            log.info("scheduler disabled by SCHEDULER_ENABLED")
+            return
+        interval = settings.scheduler_interval_seconds
+        sweep = leader_only(self.sweep, uow=self.deps.uow, clock=self.deps.clock, interval_seconds=interval)
+        self.scheduler = start_background(sweep, interval_seconds=interval)
+
+    def close(self) -> None:
+        """Stop taking work, finish what was acknowledged, send what it queued, then let go of the database."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        if self.slack is not None:
+            self.slack.close()
+        if self.kicker is not None:
+            self.kicker.close()  # after the listeners: their work may have queued messages
+        if self.teams is not None:
+            self.teams.close()
+
+
+def _teams(deps: Deps, republish: Callable[[str], None]) -> TeamsRuntime:
+    from bot.teams.conversation import TeamsConversation
+    from bot.teams.runtime import TeamsRuntime
+
+    return TeamsRuntime(deps.settings, deps.dispatcher, TeamsConversation(deps.uow, deps.clock, republish))
+
+
+def build_runtime(deps: Deps, *, socket_mode: bool = False) -> Runtime:
+    """Everything a serving process runs, for the platforms the settings configure.
+
+    After each committed interaction that queued messages, the outbox is sent at once (by one
+    background thread, kicks coalescing); after a person changes something, their open Slack
+    Home tab is redrawn.
+    """
+    from bot.teams.notifier import TeamsNotifier
+
+    settings = deps.settings
+    runtime = Runtime(deps, PlatformNotifiers())
+    if settings.slack_enabled or socket_mode:
+        from bot.slack.app import build_slack
+
+        runtime.slack = build_slack(deps, socket_mode=socket_mode)
+        runtime.notifiers.add("slack", runtime.slack.notifier)
+        deps.dispatcher.on_change(runtime.slack.homes.changed)
+    if settings.teams_enabled:
+        runtime.teams = _teams(deps, runtime.republish)
+        runtime.notifiers.add("teams", TeamsNotifier(runtime.teams, deps.uow))
+    runtime.kicker = OutboxKicker(runtime.send_pending)
+    deps.dispatcher.on_queued(runtime.kicker.kick)
+    return runtime
+
+
+def build_senders(deps: Deps) -> Runtime:
+    """Only what reaches people (for processes that serve no requests, like `reminders run`)."""
+    from bot.slack.app import slack_notifier
+    from bot.teams.notifier import TeamsNotifier
+
+    runtime = Runtime(deps, PlatformNotifiers())
+    if deps.settings.slack_enabled:
+        runtime.notifiers.add("slack", slack_notifier(deps))
+    if deps.settings.teams_enabled:
+        runtime.teams = _teams(deps, runtime.republish)
+        runtime.notifiers.add("teams", TeamsNotifier(runtime.teams, deps.uow))
+    return runtime
