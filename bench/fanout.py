@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from bench.common import TOKEN, bench_call
 from bot.composition import build
-from bot.settings import load_settings
 from bot.runtime import build_senders
+from bot.settings import load_settings
 from handlers.clock import FixedClock
 from handlers.plan.importer import parse_plan
 from handlers.plan.importing import OwnerResolver, import_plan

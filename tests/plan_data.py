@@ -9,7 +9,7 @@ from handlers.plan.importer import parse_plan
 from handlers.plan.importing import ImportReport, OwnerResolver, import_plan
 from storage.uow import UnitOfWorkFactory
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "mmu-technician-commitment-24-month-plan.txt"
+SEED = Path(__file__).resolve().parents[1] / "samples" / "mmu-technician-commitment-24-month-plan.txt"
 
 
 def load_plan(

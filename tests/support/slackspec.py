@@ -1,16 +1,14 @@
-"""Slack's Web API method table (from ../shared, Slack's own spec) and how clients send arguments."""
+"""Slack's Web API method table (Slack's own spec, kept in tests/fixtures/slack) and how clients send arguments."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-SHARED_DIR = Path(os.environ.get("TECHCOMMIT_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
-REQUIRED_ARGS_PATH = SHARED_DIR / "slack" / "web-api-required-args.json"
+REQUIRED_ARGS_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "slack" / "web-api-required-args.json"
 JSON_ARGS = ("blocks", "view", "files", "attachments", "metadata")
 
 Args = dict[str, Any]
@@ -20,12 +18,7 @@ BOT = {"user_id": "U0BOT", "bot_id": "B0BOT", "app_id": "A0TEST"}  # who the fak
 
 @functools.cache
 def required_args() -> dict[str, dict[str, Any]]:
-    """The method table from ../shared/slack/web-api-required-args.json (Slack's own spec)."""
-    if not REQUIRED_ARGS_PATH.is_file():
-        raise FileNotFoundError(
-            f"{REQUIRED_ARGS_PATH} is missing: the tests need ../shared beside the checkout "
-            "(or TECHCOMMIT_SHARED_DIR pointing at it)"
-        )
+    """The method table from tests/fixtures/slack/web-api-required-args.json (Slack's own spec)."""
     methods: dict[str, dict[str, Any]] = json.loads(REQUIRED_ARGS_PATH.read_text("utf-8"))["methods"]
     return methods
 
