@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,6 +40,28 @@ def test_a_retried_app_home_opened_event_is_answered_and_publishes_the_home(
     assert published.ok
     assert "of 30 h target" in texts(published.args["view"])
     assert fake_slack.problems == [], fake_slack.describe()
+
+
+def test_an_event_retried_after_a_timeout_is_acknowledged_and_not_handled_again(
+    slack: SignedClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack says why it retries (X-Slack-Retry-Reason): after a timeout the first delivery is being handled."""
+    caplog.set_level(logging.INFO, logger="techcommit")
+    event = {"type": "app_home_opened", "user": "U0ONCE", "channel": "DU0ONCE", "tab": "home"}
+    assert slack.event(event, event_id="Ev0RETRY0002").status == 200
+    fake_slack.wait_call("views.publish", lambda c: c.args.get("user_id") == "U0ONCE", timeout=WAIT)
+    assert slack.event(event, event_id="Ev0RETRY0002", retry_num=1, retry_reason="http_timeout").status == 200
+    wait_until(lambda: logged(caplog, "event retry skipped"), "the retry is skipped")
+    # a retry for another reason (the first delivery failed) is handled
+    assert slack.event(event, event_id="Ev0RETRY0002", retry_num=2, retry_reason="http_error").status == 200
+    wait_until(
+        lambda: (
+            len([c for c in fake_slack.calls_to("views.publish") if c.args.get("user_id") == "U0ONCE"]) == 2 or None
+        ),
+        "the retry after an error publishes again",
+    )
+    time.sleep(0.3)  # nothing else arrives
+    assert len([c for c in fake_slack.calls_to("views.publish") if c.args.get("user_id") == "U0ONCE"]) == 2
 
 
 def deliver_a_going_click_twice(
