@@ -91,34 +91,40 @@ def test_two_workers_and_reminders_run_together_keep_one_post_rate(
     assert run(["plan", "import", str(plan)], env, tmp_path).returncode == 0
     fake_slack.rate_limit("chat.postMessage", rate)  # Slack's limit: `rate` a second, a second's worth at once
     fake_slack.fail("chat.postMessage", status=200, delay=0.1, times=10_000)  # each post takes a round trip
-    with serving(env, tmp_path, workers=2):
-        # Queues the reminders and starts sending them; the scheduler of one `serve` worker sends
-        # what is still pending on its next pass, at the same time.
-        reminders = subprocess.run(
-            [TECHCOMMIT, "reminders", "run", "--as-of", as_of.isoformat()],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert reminders.returncode == 0, reminders.stderr
-        wait_until(lambda: settled(engine), "every queued reminder is sent", timeout=60)
+    # `reminders run` queues the reminders and starts sending them; `serve` starts while it is at
+    # it, and the scheduler of one of its workers sends what is still pending, at the same time.
+    reminders = subprocess.Popen(
+        [TECHCOMMIT, "reminders", "run", "--as-of", as_of.isoformat()],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: len(sent_posts(fake_slack)) >= 5 or None, "reminders run is sending")
+        with serving(env, tmp_path, workers=2):
+            wait_until(lambda: settled(engine), "every queued reminder is sent", timeout=90)
+        out, err = reminders.communicate(timeout=60)
+    finally:
+        if reminders.poll() is None:
+            reminders.kill()
+    assert reminders.returncode == 0, err
     sent_rows = settled(engine)
     assert sent_rows is not None
     assert sent_rows >= len(owners)
-    by_reminders_run = reminders.stdout.count("\nsent ")
-    assert 0 < by_reminders_run < sent_rows, reminders.stdout  # serve sent the others at the same time
+    by_reminders_run = out.count("\nsent ")
+    assert 0 < by_reminders_run < sent_rows, out  # serve sent the others at the same time
 
     posts = sent_posts(fake_slack)
     assert len(posts) == sent_rows  # each queued message once
     assert set(Counter(c.args["channel"] for c in posts)) == set(owners)
     assert fake_slack.count_429 == 0  # Slack's own measure: never over the rate, a second's burst allowed
-    # and counted in windows (5 s, so that two posts a scheduling hiccup brought closer do not count)
+    # and counted in 5 s windows, with a tenth for posts that a scheduling hiccup brought closer
+    # (sending at the rate from each of the two senders would show about twice the rate)
     times = sorted(c.at for c in posts)
     busiest = max(sum(1 for t in times[i:] if t < start + 5.0) for i, start in enumerate(times))
-    assert busiest <= 5 * rate + 2, f"{busiest} posts within five seconds"
+    assert busiest <= 5 * rate * 1.1, f"{busiest} posts within five seconds"
 
 
 def settled(engine: Engine) -> int | None:
