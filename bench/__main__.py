@@ -1,4 +1,8 @@
-"""`./tc bench [--quick] [--only latency,fanout,growth,footprint] [--db sqlite,postgresql]`: print the table."""
+"""`./tc bench [--quick] [--only latency,fanout,growth,footprint,openloop] [--db sqlite,postgresql]`: print the table.
+
+`openloop` (bench/openloop.py) is not in the default set: it starts the `techcommit` executable given by
+`--techcommit` (any checkout's) and takes a few minutes per database and number of workers.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import fanout, footprint, growth, latency
+from bench import footprint, latency, openloop
 from bench.common import ROOT, Memory, logged_problems
 
 # The fan-out is run against a fake that answers at once, and again with each post taking a round
@@ -74,8 +78,16 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="latency runs per row, baseline and techcommit in turn (median shown)"
     )
+    openloop.add_arguments(parser)
     args = parser.parse_args()
     only, kinds = set(args.only.split(",")), args.db.split(",")
+    if "openloop" in only:  # its own header, fake Slack and databases; `--out` writes its Markdown to a file
+        with openloop.report(args.out) as say:
+            openloop.run_all(args, say)
+        only.discard("openloop")
+        if not only:
+            return
+        print()
     cpus = os.cpu_count()
     print(f"# techcommit benchmarks — {platform.node()}, {cpus} CPUs, Python {platform.python_version()}\n")
     with tempfile.TemporaryDirectory(prefix="techcommit-bench-") as tmp, fake_slack() as api_url:
@@ -98,6 +110,8 @@ def main() -> None:
                     print_latency(f"{kind}, {processes}", rows, idle, peak)
                     print_problems(logged_problems(log))
             if "fanout" in only:
+                from bench import fanout  # imports the bot (bench/openloop.py does not)
+
                 fanouts = []
                 for round_trip_ms in ROUND_TRIPS_MS:
                     with database(kind, folder, f"fanout{round_trip_ms}") as url:
@@ -111,6 +125,8 @@ def main() -> None:
                         )
                 print_fanout(kind, fanouts)
             if "growth" in only:
+                from bench import growth
+
                 sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
                 results = {}
                 for size in sizes:
