@@ -20,7 +20,7 @@ def normalise_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite turn on WAL, a busy timeout and foreign keys."""
+    """Create an engine; on SQLite turn on WAL, a busy timeout, foreign keys and secure delete."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
@@ -46,6 +46,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted content is overwritten with zeros, not just unlinked: erased data must leave no copy
+        # in free pages or free space within pages (storage/privacy.py also checkpoints the -wal file).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Engine, Select, delete, select, update
+from sqlalchemy.exc import DBAPIError
 
 from storage import registration
+from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from storage.models import (
     AuditLog,
+    Base,
     ConversationRef,
     CpdEntry,
     CpdEntryRevision,
@@ -24,7 +31,26 @@ from storage.models import (
 from storage.people import PersonId
 from storage.uow import UnitOfWork
 
+log = logging.getLogger("techcommit.storage.privacy")
+
 FORGOTTEN = "forgotten"  # stands in for a deleted person where an organisational record must stay
+
+# The tables `erase_person` deletes rows from, and those it rewrites rows of.
+_DELETED_FROM = (CpdEntryRevision, CpdEntry, RegJourney, EventRsvp, RoleGrant, Delivery, ConversationRef)
+_REWRITTEN = (PlanAction, PlanStatusUpdate, Event)
+
+
+def _tables_erasure_touches() -> tuple[str, ...]:
+    """Where an erasure leaves dead rows: the tables it changes, and those that lose rows by cascade."""
+    deleted = {model.__tablename__ for model in _DELETED_FROM}
+    for table in Base.metadata.sorted_tables:  # parents before children, so one pass follows every cascade
+        if any(fk.ondelete == "CASCADE" and fk.column.table.name in deleted for fk in table.foreign_keys):
+            deleted.add(table.name)
+    touched = deleted | {model.__tablename__ for model in _REWRITTEN}
+    return tuple(t.name for t in Base.metadata.sorted_tables if t.name in touched)
+
+
+ERASURE_TABLES = _tables_erasure_touches()
 
 
 def _iso(value: Any) -> Any:
@@ -217,4 +243,96 @@ def erase_person(uow: UnitOfWork, *, person: PersonId, now: datetime) -> dict[st
     }
     session.add(AuditLog(at=now, action="forget-me", detail=counts))  # what was done, never whose
     session.flush()
+    uow.after_commit(partial(scrub_after_erasure, session.get_bind().engine))
     return counts
+
+
+# A TRUNCATE checkpoint waits for readers of older snapshots to finish; requests are short, so a few
+# brief tries are enough, and the request that erased is not held up for long if they are not.
+CHECKPOINT_TRIES = 6
+CHECKPOINT_WAIT_MS = 500
+VACUUM_LOCK_TIMEOUT_MS = 10_000
+
+
+def scrub_after_erasure(engine: Engine, tables: tuple[str, ...] | None = None) -> None:
+    """Leave no readable copy of what a committed erasure deleted in the database's own files.
+
+    Run after the erasure commits, outside any transaction (`erase_person` arranges it). Deleted
+    rows are not enough: SQLite keeps earlier page images in its -wal file (on every connection
+    `secure_delete` already zeroes deleted content in the pages themselves, see storage/db.py), so
+    the log is checkpointed into the main file and truncated to nothing; PostgreSQL keeps dead
+    tuples and their index entries until VACUUM, so the tables the erasure touched are vacuumed,
+    indexes included. Copies outside the database's files (backups, PostgreSQL's WAL archive and
+    replicas) are the operator's to deal with: see the README.
+    """
+    started = time.monotonic()
+    if engine.dialect.name == "sqlite":
+        done = _checkpoint_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        done = _vacuum_postgresql(engine, ERASURE_TABLES if tables is None else tables)
+    else:
+        done = False
+        log.warning("erased rows may remain readable in the %s database's files", engine.dialect.name)
+    if done:
+        log.info("erased rows scrubbed from the database files ms=%d", (time.monotonic() - started) * 1000)
+
+
+def _checkpoint_sqlite(engine: Engine) -> bool:
+    """Copy every page image in the -wal file into the database and truncate the log to zero bytes."""
+    raw = engine.raw_connection()  # autocommit (storage/db.py): a checkpoint cannot run in a transaction
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        try:
+            for _ in range(CHECKPOINT_TRIES):
+                try:
+                    busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                except sqlite3.OperationalError:  # "database is locked": another checkpoint or a writer
+                    busy = 1
+                if not busy:
+                    return True
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            log.warning(
+                "the -wal file could not be truncated after an erasure (readers kept it busy): erased rows "
+                "may stay readable in it until a later checkpoint empties it (the next erasure's, or the one "
+                "SQLite makes when the last connection to the database closes)"
+            )
+            return False
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+    finally:
+        raw.close()
+
+
+def _vacuum_postgresql(engine: Engine, tables: tuple[str, ...]) -> bool:
+    """VACUUM each table, its TOAST table and every index on it (VACUUM needs autocommit)."""
+    quote = engine.dialect.identifier_preparer.quote
+    problems: list[str] = []
+
+    def notice(diagnostic: Any) -> None:
+        if diagnostic.severity_nonlocalized in ("WARNING", "ERROR"):
+            problems.append(str(diagnostic.message_primary))
+
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Waiting behind a long lock (an index being built, a manual LOCK) would hold up the request.
+        conn.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT_MS}ms'")
+        driver: Any = conn.connection.driver_connection
+        notices_seen = hasattr(driver, "add_notice_handler")  # psycopg 3
+        if notices_seen:
+            driver.add_notice_handler(notice)
+        try:
+            for table in tables:
+                try:
+                    # INDEX_CLEANUP ON: VACUUM may otherwise skip the indexes when few rows died, and
+                    # their entries hold the keys (people's ids) of the deleted rows.
+                    conn.exec_driver_sql(f"VACUUM (INDEX_CLEANUP ON) {quote(table)}")
+                except DBAPIError as exc:
+                    problems.append(f"{table}: {str(exc.orig).strip()}")
+            conn.exec_driver_sql("RESET lock_timeout")
+        finally:
+            if notices_seen:
+                driver.remove_notice_handler(notice)
+    for problem in problems:  # e.g. "skipping "cpd_entry" --- only table or database owner can vacuum it"
+        log.warning("VACUUM after an erasure: %s (run VACUUM on it by hand)", problem)
+    return not problems

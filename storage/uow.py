@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+log = logging.getLogger("techcommit.storage")
 
 
 class WriteAttempted(Exception):
@@ -39,6 +42,7 @@ class UnitOfWork:
         self._session: Session | None = None
         self.queued = 0  # messages this unit added to the outbox (so the sender is woken only for those)
         self.writes = 0  # statements and flushes that changed rows (so callers can tell whether anything did)
+        self._after_commit: list[Callable[[], None]] = []
 
     @property
     def session(self) -> Session:
@@ -65,6 +69,7 @@ class UnitOfWork:
         # close() rolls back anything uncommitted; unlike rollback() it leaves loaded objects readable.
         session.close()
         self._session = None
+        self._after_commit.clear()  # work that was not committed needs nothing done after it
         if changed and not self._write and exc_type is None:
             raise WriteAttempted("a read-only unit of work ended with unsaved changes")
 
@@ -75,9 +80,24 @@ class UnitOfWork:
         if state.is_insert or state.is_update or state.is_delete:
             self.writes += 1
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` once what this unit did so far has committed; never if it is rolled back.
+
+        It runs after the transaction has ended and its connection is back in the pool, so it may do
+        what cannot run inside a transaction (an SQLite checkpoint, a PostgreSQL VACUUM). The commit
+        stands whatever it does: an exception it raises is logged, not passed on to the caller.
+        """
+        self._after_commit.append(callback)
+
     def commit(self) -> None:
-        """Commit what was done so far."""
+        """Commit what was done so far, then run the `after_commit` callbacks registered before it."""
         self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("a step after a commit failed (the commit stands)")
 
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]

@@ -72,3 +72,50 @@ def test_reads_do_not_wait_for_a_busy_sqlite_writer(engine: Engine, uow_factory:
     finally:
         release.set()
         holder.join(5)
+
+
+def test_after_commit_steps_run_once_the_work_is_committed(
+    engine: Engine, uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    seen: list[int] = []
+
+    def count_from_elsewhere() -> None:  # on its own connection: the work must be visible to others by now
+        with engine.connect() as conn:
+            seen.append(conn.execute(text("SELECT count(*) FROM cpd_entry")).scalar_one())
+
+    with uow_factory(write=True) as uow:
+        cpd.add_entry(uow, person=ALICE, fields=FIELDS, now=clock.now())
+        uow.after_commit(count_from_elsewhere)
+        assert seen == []
+        uow.commit()
+        assert seen == [1]
+        uow.commit()  # a step runs after the commit it was registered before, once
+    assert seen == [1]
+
+
+def test_after_commit_steps_never_run_for_work_rolled_back(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> None:
+    ran: list[str] = []
+    with uow_factory(write=True) as uow:
+        cpd.add_entry(uow, person=ALICE, fields=FIELDS, now=clock.now())
+        uow.after_commit(lambda: ran.append("ran"))
+    with uow_factory(write=True) as uow:
+        uow.commit()
+    assert ran == []
+
+
+def test_a_failing_after_commit_step_is_logged_and_the_commit_stands(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail() -> None:
+        raise RuntimeError("scrub failed")
+
+    with uow_factory(write=True) as uow:
+        entry = cpd.add_entry(uow, person=ALICE, fields=FIELDS, now=clock.now())
+        uow.after_commit(fail)
+        uow.commit()
+    with uow_factory(write=False) as uow:
+        assert cpd.get_entry(uow, person=ALICE, entry_id=entry.id) is not None
+    [record] = [r for r in caplog.records if r.name == "techcommit.storage"]
+    assert record.levelname == "ERROR"
+    assert "the commit stands" in record.getMessage()
+    assert record.exc_info is not None
