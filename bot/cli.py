@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from bot.cli_admin import db_cli, deliveries_cli, plan_cli, reminders_cli, roles_cli, teams_cli
-from bot.cli_support import ready_deps, require, settings_or_exit
+from bot.cli_support import ready_deps, require, require_slack_token, settings_or_exit
 from bot.composition import Deps, build
 from storage.people import PersonId
 from storage.schema import upgrade
@@ -45,6 +45,8 @@ def serve(
     if settings.slack_enabled or not settings.teams_enabled:
         require(settings, "slack_bot_token", "slack_signing_secret")
     ready_deps(settings).engine.dispose()  # checks the database and its schema before serving
+    if settings.slack_enabled:
+        require_slack_token(settings)  # once, here: not in every worker
     listen, processes = port or settings.port, workers or settings.web_workers
     where = [f"Slack on http://{host}:{listen}/slack/events"] if settings.slack_enabled else []
     where += [f"Teams on http://{host}:{listen}/api/messages"] if settings.teams_enabled else []
@@ -71,7 +73,9 @@ def socket() -> None:
 
     settings = settings_or_exit()
     require(settings, "slack_bot_token", "slack_app_token")
-    runtime = build_runtime(ready_deps(settings), socket_mode=True)
+    deps = ready_deps(settings)
+    require_slack_token(settings)
+    runtime = build_runtime(deps, socket_mode=True)
     assert runtime.slack is not None  # built for Socket Mode
     typer.echo("techcommit: connecting to Slack in Socket Mode")
     runtime.start_scheduler()

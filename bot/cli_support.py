@@ -47,3 +47,18 @@ def ready_deps(settings: Settings, *, as_of: datetime | None = None) -> Deps:
     if problem:
         raise fail(problem)
     return deps
+
+
+def require_slack_token(settings: Settings) -> None:
+    """Ask Slack (auth.test) once whether it takes SLACK_BOT_TOKEN; refuse to start if it does not.
+
+    Slack out of reach is only a warning (logged): the bot starts, and its sends are retried.
+    """
+    from bot.slack.app import token_refusal
+
+    refused = token_refusal(settings)
+    if refused:
+        raise fail(
+            f"Slack refuses SLACK_BOT_TOKEN ({refused}, asked with auth.test at {settings.slack_api_url}): "
+            "copy the Bot User OAuth Token from the app's OAuth & Permissions page"
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bot.dispatch import Dispatcher
 from bot.settings import Settings
@@ -12,6 +12,7 @@ from handlers.calendar import WorkingDays
 from handlers.clock import Clock, SystemClock
 from handlers.context import Policy
 from storage.db import make_engine
+from storage.health import write_problem
 from storage.uow import UnitOfWorkFactory, unit_of_work_factory
 
 
@@ -26,14 +27,9 @@ class Deps:
     policy: Policy
     dispatcher: Dispatcher
 
-    def database_ok(self) -> bool:
-        """Tell whether the database answers (for /healthz)."""
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
+    def database_problem(self) -> str | None:
+        """Why the database cannot take a write right now (for /healthz), or None if it can."""
+        return write_problem(self.engine)
 
 
 def policy_from(settings: Settings) -> Policy:

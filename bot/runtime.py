@@ -77,11 +77,22 @@ class Runtime:
             senders=self.senders,
         )
 
+    def health(self) -> str | None:
+        """What keeps this process from doing its work (one line, for /healthz), or None.
+
+        The database must take a write within a short bound, and Slack must not have refused the bot
+        token on the latest call this process made (a revoked token: every send would fail).
+        """
+        refused = self.slack.client.token_refused if self.slack is not None else None
+        problems = [f"Slack refuses the bot token ({refused})" if refused else None, self.deps.database_problem()]
+        return "; ".join(p for p in problems if p) or None
+
     def wsgi(self) -> WsgiApp:
         """The WSGI app: Slack's events, Teams' activities and the health check."""
         return make_wsgi(
             self.slack.app if self.slack else None,
-            database_ok=self.deps.database_ok,
+            signing_secret=self.deps.settings.secret("slack_signing_secret"),
+            health=self.health,
             teams=self.teams.wsgi if self.teams else None,
         )
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot.logs import fields
+
 if TYPE_CHECKING:
     from slack_bolt import App
 
@@ -30,23 +32,32 @@ def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> Iter
     return [body]
 
 
-def make_wsgi(app: App | None, *, database_ok: Callable[[], bool], teams: WsgiApp | None = None) -> WsgiApp:
-    """Route Slack's requests to Bolt, Teams' to the Agents SDK, and answer health checks."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
+def make_wsgi(
+    app: App | None,
+    *,
+    signing_secret: str,
+    health: Callable[[], str | None],
+    teams: WsgiApp | None = None,
+) -> WsgiApp:
+    """Route Slack's requests to Bolt, Teams' to the Agents SDK, and answer health checks.
 
-    slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+    Slack's requests are checked before Bolt reads them (`bot.slack.intake`): unsigned ones are
+    answered 401, malformed ones 400. `health()` names what keeps the bot from working (one
+    line), or is None: /healthz answers 503 with that reason, or 200.
+    """
+    from bot.slack.intake import CheckedRequestHandler
+
+    slack = CheckedRequestHandler(app, path=EVENTS_PATH, signing_secret=signing_secret) if app is not None else None
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == TEAMS_PATH and teams is not None:
             return teams(environ, start_response)
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            if database_ok():
+            problem = health()
+            if problem is None:
                 return _plain(start_response, "200 OK", b"ok\n")
-            return _plain(start_response, "503 Service Unavailable", b"database unreachable\n")
-        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-        if timestamp is not None and not (timestamp.isascii() and timestamp.isdigit()):
-            # Bolt's verifier would raise on int(); a request that cannot be verified is unauthorised.
-            return _plain(start_response, "401 Unauthorized", b"invalid request timestamp\n")
+            log.warning("health check failed %s", fields(reason=problem))
+            return _plain(start_response, "503 Service Unavailable", problem.encode() + b"\n")
         if slack is None:
             return _plain(start_response, "404 Not Found", b"not found\n")
         return slack(environ, start_response)

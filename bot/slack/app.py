@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.client import HTTPException
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.web import SlackResponse
 
 from bot.composition import Deps
+from bot.logs import fields
 from bot.pacing import SharedPacer
+from bot.settings import Settings
 from bot.slack.deliver import Deliverer
 from bot.slack.dms import DmChannels
 from bot.slack.home import HomeTabs
@@ -24,10 +30,60 @@ from bot.slack.listeners import register
 from bot.slack.notifier import SlackNotifier, pace_key
 from bot.slack.response_urls import ResponseUrls
 
+# What Slack answers when it will not take the bot token at all: no retry or wait can help.
+REFUSED_TOKEN = frozenset({"invalid_auth", "account_inactive", "token_revoked", "not_authed"})
+log = logging.getLogger("techcommit.slack")
 
-def web_client(deps: Deps) -> WebClient:
+
+class SlackClient(WebClient):
+    """The Web API client, remembering whether Slack refused its token on the latest call it answered.
+
+    Every call made with it (the listeners', the Home tabs', the outbox's) goes through `api_call`;
+    /healthz reports `token_refused` until a later call is taken.
+    """
+
+    token_refused: str | None = None
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            self.token_refused = str(error) if error in REFUSED_TOKEN else None
+            raise
+        self.token_refused = None
+        return response
+
+
+def token_refusal(settings: Settings) -> str | None:
+    """Ask Slack (auth.test, once) whether it takes the bot token: Slack's error if it refuses it, else None.
+
+    Slack out of reach, rate-limiting or failing is no refusal: that is logged, as one warning.
+    """
+    quiet = logging.getLogger("techcommit.slack.check")
+    quiet.setLevel(logging.CRITICAL)  # slack_sdk logs a failed request as an error; the warning below says it
+    client = WebClient(
+        token=settings.secret("slack_bot_token"),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        logger=quiet,
+        retry_handlers=[ConnectionErrorRetryHandler()],
+    )
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        if error in REFUSED_TOKEN:
+            return error
+        log.warning("could not check SLACK_BOT_TOKEN %s", fields(error=error))
+    except (SlackClientError, OSError, HTTPException) as exc:
+        log.warning("could not check SLACK_BOT_TOKEN: Slack is out of reach %s", fields(error=exc))
+    return None
+
+
+def web_client(deps: Deps) -> SlackClient:
     """A Web API client for SLACK_API_URL that retries rate limits, server errors and dropped connections."""
-    return WebClient(
+    return SlackClient(
         token=deps.settings.secret("slack_bot_token"),
         base_url=deps.settings.slack_api_url,
         timeout=15,
@@ -60,6 +116,7 @@ class SlackParts:
     homes: HomeTabs
     notifier: SlackNotifier
     listeners: ThreadPoolExecutor
+    client: SlackClient
 
     def close(self) -> None:
         """Let the listeners finish what they acknowledged, then stop redrawing Home tabs."""
@@ -95,4 +152,4 @@ def build_slack(deps: Deps, *, socket_mode: bool = False) -> SlackParts:
         logger=bolt_log,
     )
     register(app, deps.dispatcher, deliverer, homes)
-    return SlackParts(app, deliverer, homes, slack_notifier(deps, client), listeners)
+    return SlackParts(app, deliverer, homes, slack_notifier(deps, client), listeners, client)
