@@ -3,7 +3,8 @@
 Bolt runs each listener on its listener executor and answers Slack's HTTP request as soon as the
 listener calls `ack()`; the work and the answer (through the response URL, good for 30 minutes)
 follow on the same thread. A form submission is acknowledged after the work, because Slack waits
-for its verdict: keep the form open with errors, or close it.
+for its verdict: keep the form open with errors, close it, or (a form with no inputs to show an
+error on) put the refusal in its place.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.dispatch import Dispatcher, Who
 from bot.logs import fields, new_reference
 from bot.slack.deliver import Deliverer, Target, usable_response_url
 from bot.slack.home import HomeTabs
-from bot.slack.render import read_meta, read_values
+from bot.slack.render import read_meta, read_values, to_refusal
 from handlers import routes, ui
 from storage.people import PersonId
 
@@ -101,7 +102,6 @@ def register(app: App, dispatcher: Dispatcher, deliverer: Deliverer, homes: Home
             read_values(view["state"]["values"]),
             {str(k): str(v) for k, v in (state or {}).items()},
         )
-        first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
         try:
             # A view is accepted once (its id is claimed only when the submission commits): a
             # refused submission rolls its claim back, so the corrected one is taken as new.
@@ -109,11 +109,10 @@ def register(app: App, dispatcher: Dispatcher, deliverer: Deliverer, homes: Home
         except Exception as error:
             # The person's typing must not be lost: keep the modal open with the reference.
             ref = report_error(error, body)
-            ack(response_action="errors", errors={first: ui.plain(SORRY.format(ref=ref))} if first else {})
+            ack(**to_refusal(view, {ui.WHOLE_FORM: ui.plain(SORRY.format(ref=ref))}))
             return
         if isinstance(result, ui.FormErrors):
-            errors = {key or first: message for key, message in result.errors.items()}
-            ack(response_action="errors", errors={k: v[:2000] for k, v in errors.items() if k})
+            ack(**to_refusal(view, result.errors))  # on the inputs, or in the form's place if it has none
             return
         ack()
         target = Target(

@@ -42,6 +42,7 @@ CONTEXT_TEXT = 2000
 MODAL_TITLE = 24
 PRIVATE_METADATA = 3000
 FALLBACK_TEXT = 3000
+FIELD_ERROR = 2000  # our own bound on a message shown under an input
 
 
 def clip_markup(text: str, limit: int) -> str:
@@ -196,6 +197,51 @@ def to_modal(form: ui.Form, *, meta: dict[str, Any]) -> dict[str, Any]:
         private_metadata=metadata,
     )
     return view.to_dict()
+
+
+def input_ids(view: dict[str, Any]) -> list[str]:
+    """The block ids of the view's input blocks, in order (none for a view that is not what we sent)."""
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        return []
+    found = (b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input")
+    return [block_id for block_id in found if isinstance(block_id, str) and block_id]
+
+
+def to_refusal(view: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The answer to a refused submission of `view`: its messages on the inputs, or in place of the form.
+
+    Slack shows errors only on input blocks of the view and rejects an answer that names other
+    blocks, or none. So a message about an input the view lacks (or about the whole form) goes on
+    its first input, and a view without inputs, where nothing typed can be lost, is replaced by a
+    modal that says what was wrong and can only be closed.
+    """
+    inputs = input_ids(view)
+    first = inputs[0] if inputs else ""
+    shown: dict[str, list[str]] = {}
+    for key, message in errors.items():
+        if message:
+            shown.setdefault(key if key in inputs else first, []).append(message)
+    if not inputs or not shown:
+        messages = [m for ms in shown.values() for m in ms] or ["That could not be saved. Close this and try again."]
+        return {"response_action": "update", "view": _refusal_modal(view, messages)}
+    return {
+        "response_action": "errors",
+        "errors": {key: clip_plain(" ".join(ms), FIELD_ERROR) for key, ms in shown.items()},
+    }
+
+
+def _refusal_modal(view: dict[str, Any], messages: list[str]) -> dict[str, Any]:
+    # The form's own title, so the person sees which form answered; messages are plain text, escaped for mrkdwn.
+    title = view.get("title")
+    shown_title = title.get("text") if isinstance(title, dict) else None
+    blocks = tuple(ui.Text(f"⚠️ {ui.escape(message)}") for message in messages)
+    return View(
+        type="modal",
+        title=_plain(shown_title if isinstance(shown_title, str) and shown_title.strip() else "Not saved", MODAL_TITLE),
+        close=_plain("Close", MODAL_TITLE),
+        blocks=render_blocks(blocks, VIEW_BLOCKS),
+    ).to_dict()
 
 
 def read_meta(view: dict[str, Any]) -> dict[str, Any]:

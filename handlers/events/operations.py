@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import formatting as fmt
 from handlers import ui
 from handlers.context import Ctx
 from handlers.cpd.views import entry_card, undo_value
@@ -206,8 +207,20 @@ def calendar_file(ctx: Ctx, event_id: int) -> ui.FileReply:
 
 
 def log_as_cpd(ctx: Ctx, event_id: int) -> ui.Reply:
-    """Log the event as one CPD entry for someone who went; a second click logs nothing more."""
+    """Log the event as one CPD entry for someone who went; a second click logs nothing more.
+
+    Only an event that took place can be credited. The button is offered after the end, but a click
+    names any event it likes, so that is checked here, on the event itself.
+    """
     event = find_event(ctx, event_id, lock=True)
+    title = ui.clip(event.title, 200)
+    if event.status == "cancelled":
+        raise UserError(f"*{title}* was cancelled, so there is nothing to log. Log other CPD with `/cpd add`.")
+    if ctx.now() < event.ends_at:
+        end = event.ends_at.astimezone(ctx.policy.timezone)
+        raise UserError(
+            f"*{title}* isn't over yet: it can be logged once it has ended, on {fmt.day(end.date())} at {end:%H:%M}."
+        )
     source = f"event:{event.id}"
     existing = cpd_repo.get_entry_by_source(ctx.uow, person=ctx.actor, source=source)
     if existing is not None:
