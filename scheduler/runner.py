@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from handlers.clock import Clock
+from scheduler import holders
 from storage import leases
 from storage.uow import UnitOfWorkFactory
 
@@ -28,7 +26,7 @@ def leader_only(
     renew the lease before a pass, so exactly one runs passes at a time and another takes over
     within three intervals if it stops. (The outbox would send each message once anyway.)
     """
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    holder = holders.new_holder()
 
     def guarded_sweep() -> object:
         with uow(write=True) as unit:

@@ -14,6 +14,7 @@ from handlers import ui
 from handlers.clock import Clock
 from handlers.context import Policy
 from handlers.deliveries import Stale, render_delivery
+from scheduler import holders
 from storage import conversations, outbox
 from storage.models import Delivery
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -28,7 +29,11 @@ BATCH = 50
 ROUND_TRIP = 0.3
 SENDERS = 4  # the fewest, whatever the rate (Teams is not paced, and shares these)
 MAX_SENDERS = 16  # each holds a database connection only for its short transactions
-LEASE = timedelta(minutes=5)
+# A sender's claims lapse LEASE after its last heartbeat (by the clock): a sender that died is taken over
+# that soon, or at once by a sender on its machine, which can see that its process has gone. A live one
+# renews its rows every HEARTBEAT however long they wait for their turn or for Slack.
+LEASE = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30))
 
@@ -94,9 +99,12 @@ def send_pending(
     A shared message (an event announcement) that changed while it was being posted — someone
     RSVPed before its ts was recorded, so their redraw found nothing to update — is redrawn.
     With `senders` above 1, that many recipients are sent to at once (see `senders_for`).
+    The rows it holds are renewed every HEARTBEAT until it returns (`_Outbox.claim` says what becomes
+    of the rows of a sender that died).
     """
     sending = _Outbox(uow=uow, notifier=notifier, clock=clock, policy=policy, redraw=redraw)
-    _send_in_turn(sending.claim, sending.send, senders)
+    with holders.Heartbeat(sending.renew, every=HEARTBEAT.total_seconds()):
+        _send_in_turn(sending.claim, sending.send, senders)
     return sending.result
 
 
@@ -182,16 +190,34 @@ class _Outbox:
     policy: Policy
     redraw: Redraw | None
     result: SendResult = field(default_factory=SendResult)
+    holder: str = field(default_factory=holders.new_holder)
 
     def claim(self) -> list[_Ready]:
-        """Claim the next batch of due rows and render them; rows that cannot be sent are recorded."""
+        """Claim the next batch of due rows and render them; rows that cannot be sent are recorded.
+
+        The rows of senders that died are dealt with first: those that were being sent are marked
+        interrupted (never sent again), those only claimed are taken again at their place in the
+        queue. A sender has died when its lease has lapsed, or, if it ran on this machine, as soon as
+        its process is gone.
+        """
         with self.uow(write=True) as unit:
-            interrupted = outbox.fail_interrupted(unit, now=self.clock.now())
-            rows = outbox.claim_due(unit, now=self.clock.now(), limit=BATCH, lease=LEASE)
+            now = self.clock.now()
+            gone = [holder for holder in outbox.holders(unit) if holders.gone(holder)]
+            interrupted = outbox.fail_interrupted(unit, now=now, gone=gone)
+            released = outbox.release(unit, gone=gone)
+            rows = outbox.claim_due(unit, now=now, limit=BATCH, lease=LEASE, holder=self.holder)
             unit.commit()
         if interrupted:
             log.warning("deliveries interrupted mid-send marked failed count=%d", interrupted)
+        if released:
+            log.warning("deliveries claimed by a stopped sender queued again count=%d senders=%s", released, gone)
         return self._render_all(rows)
+
+    def renew(self) -> None:
+        """The heartbeat: extend the lease on every row this sender holds."""
+        with self.uow(write=True) as unit:
+            outbox.renew(unit, holder=self.holder, now=self.clock.now(), lease=LEASE)
+            unit.commit()
 
     def _render_all(self, rows: list[Delivery]) -> list[_Ready]:
         """Render the rows in one read; skip those with nothing (left) to say, fail those that cannot be rendered."""
@@ -239,7 +265,7 @@ class _Outbox:
         # sent nothing, and its row goes out again rather than being written off as interrupted.
         self.notifier.wait_turn(platform=row.platform)
         with self.uow(write=True) as unit:
-            mine = outbox.mark_sending(unit, delivery_id=row.id, now=self.clock.now(), lease=LEASE)
+            mine = outbox.mark_sending(unit, delivery_id=row.id, holder=self.holder, now=self.clock.now(), lease=LEASE)
             unit.commit()
         if not mine:
             return

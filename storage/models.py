@@ -187,6 +187,9 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    # The sender that claimed the row last ("host:pid:random"): only it may send the row while it holds it,
+    # and a row still claimed by a sender that is gone can be told apart and taken back.
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -16,7 +16,7 @@ from handlers.calendar import WorkingDays
 from handlers.clock import FixedClock
 from handlers.context import Policy
 from scheduler.passes import due_now, run_pass
-from scheduler.sender import MAX_ATTEMPTS, DeliveryFailed, SentMessage, _send_in_turn, senders_for
+from scheduler.sender import LEASE, MAX_ATTEMPTS, DeliveryFailed, SentMessage, _send_in_turn, senders_for
 from storage import outbox
 from storage import plan as plan_repo
 from storage.outbox import Outgoing
@@ -180,7 +180,7 @@ def test_a_sender_killed_while_waiting_for_the_rate_limit_sends_that_message_lat
     with pytest.raises(Killed):
         run(uow_factory, at, notifier)
     assert notifier.sent == []
-    later = run(uow_factory, at + timedelta(minutes=6), notifier)  # the dead sender's claim has lapsed
+    later = run(uow_factory, at + LEASE + timedelta(seconds=1), notifier)  # the dead sender's claim has lapsed
     assert sorted(r for r, _ in notifier.sent) == ["U01ALICE", "U02BOB"]  # nothing written off as interrupted
     assert later.sending.failed == []
 
