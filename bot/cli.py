@@ -38,7 +38,6 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="processes (default: WEB_WORKERS or 1)", min=1, max=64)] = None,
 ) -> None:
     """Serve over HTTP: POST /slack/events (Slack), POST /api/messages (Teams), GET /healthz."""
-    from bot.runtime import build_runtime
     from bot.web import serve as run_server
 
     settings = settings_or_exit()
@@ -55,7 +54,6 @@ def serve(
         f"{processes} worker process{'es' if processes > 1 else ''} of {settings.http_threads} threads (gunicorn)"
     )
     run_server(
-        lambda: build_runtime(build(settings)),
         host=host,
         port=listen,
         workers=processes,

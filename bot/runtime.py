@@ -121,11 +121,16 @@ class Runtime:
             self.teams.close()
 
 
-def _teams(deps: Deps, republish: Callable[[str], None]) -> TeamsRuntime:
+def _connect_teams(runtime: Runtime) -> None:
+    """Serve and reach Teams people (imported only when Teams is configured: the Agents SDK is large)."""
     from bot.teams.conversation import TeamsConversation
+    from bot.teams.notifier import TeamsNotifier
     from bot.teams.runtime import TeamsRuntime
 
-    return TeamsRuntime(deps.settings, deps.dispatcher, TeamsConversation(deps.uow, deps.clock, republish))
+    deps = runtime.deps
+    conversations = TeamsConversation(deps.uow, deps.clock, runtime.republish)
+    runtime.teams = TeamsRuntime(deps.settings, deps.dispatcher, conversations)
+    runtime.notifiers.add("teams", TeamsNotifier(runtime.teams, deps.uow))
 
 
 def build_runtime(deps: Deps, *, socket_mode: bool = False) -> Runtime:
@@ -135,8 +140,6 @@ def build_runtime(deps: Deps, *, socket_mode: bool = False) -> Runtime:
     background thread, kicks coalescing); after a person changes something, their open Slack
     Home tab is redrawn.
     """
-    from bot.teams.notifier import TeamsNotifier
-
     settings = deps.settings
     runtime = Runtime(deps, PlatformNotifiers())
     if settings.slack_enabled or socket_mode:
@@ -146,8 +149,7 @@ def build_runtime(deps: Deps, *, socket_mode: bool = False) -> Runtime:
         runtime.notifiers.add("slack", runtime.slack.notifier)
         deps.dispatcher.on_change(runtime.slack.homes.changed)
     if settings.teams_enabled:
-        runtime.teams = _teams(deps, runtime.republish)
-        runtime.notifiers.add("teams", TeamsNotifier(runtime.teams, deps.uow))
+        _connect_teams(runtime)
     runtime.kicker = OutboxKicker(runtime.send_pending)
     deps.dispatcher.on_queued(runtime.kicker.kick)
     return runtime
@@ -156,12 +158,10 @@ def build_runtime(deps: Deps, *, socket_mode: bool = False) -> Runtime:
 def build_senders(deps: Deps) -> Runtime:
     """Only what reaches people (for processes that serve no requests, like `reminders run`)."""
     from bot.slack.app import slack_notifier
-    from bot.teams.notifier import TeamsNotifier
 
     runtime = Runtime(deps, PlatformNotifiers())
     if deps.settings.slack_enabled:
         runtime.notifiers.add("slack", slack_notifier(deps))
     if deps.settings.teams_enabled:
-        runtime.teams = _teams(deps, runtime.republish)
-        runtime.notifiers.add("teams", TeamsNotifier(runtime.teams, deps.uow))
+        _connect_teams(runtime)
     return runtime

@@ -1,17 +1,18 @@
 """The HTTP side: `POST /slack/events` to Bolt, `POST /api/messages` to Teams, `GET /healthz`.
 
-`serve` runs it under gunicorn with threaded workers (`gthread`): a pre-forking server every
-operator knows. Each worker process builds its own runtime after the fork (`build`), so database
-connections and threads never cross it, and closes it when it exits.
+`serve` checks the settings, the database and the bot token, then runs gunicorn with threaded
+workers (`gthread`), a pre-forking server every operator knows, on the app factory `create_wsgi`:
+each worker builds its own runtime after the fork, so database connections and threads never
+cross it, and closes it when it exits (bot/gunicorn_conf.py).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
-
-from gunicorn.app.base import BaseApplication
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.logs import fields
 
@@ -24,7 +25,6 @@ log = logging.getLogger("techcommit.server")
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
-GRACEFUL_SECONDS = 30  # a stopping worker finishes the requests it has and their answers
 
 
 def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> Iterable[bytes]:
@@ -65,42 +65,61 @@ def make_wsgi(
     return wsgi
 
 
-class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
-    """gunicorn, configured from our settings rather than its command line."""
-
-    def __init__(self, build: Callable[[], Runtime], *, bind: str, workers: int, threads: int, log_level: str) -> None:
-        self._build = build
-        self._options: dict[str, Any] = {
-            "bind": bind,
-            "workers": workers,
-            "worker_class": "gthread",
-            "threads": threads,
-            "graceful_timeout": GRACEFUL_SECONDS,
-            "proc_name": "techcommit",
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": log_level.lower(),
-            "control_socket_disable": True,
-            "worker_exit": self._worker_exit,
-        }
-        self._runtime: Runtime | None = None
-        super().__init__(prog="techcommit serve")
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> WsgiApp:
-        """Build this worker's runtime (called in the worker, after the fork) and start its scheduler."""
-        self._runtime = self._build()
-        self._runtime.start_scheduler()  # in every worker: a lease in the database lets one of them run passes
-        return self._runtime.wsgi()
-
-    def _worker_exit(self, _arbiter: object, _worker: object) -> None:
-        if self._runtime is not None:
-            self._runtime.close()
+_runtime: Runtime | None = None  # this worker's, built by `create_wsgi`
 
 
-def serve(build: Callable[[], Runtime], *, host: str, port: int, workers: int, threads: int, log_level: str) -> None:
-    """Serve until SIGTERM or Ctrl-C; each of `workers` processes runs `build()` once."""
-    Server(build, bind=f"{host}:{port}", workers=workers, threads=threads, log_level=log_level).run()
+def create_wsgi() -> WsgiApp:
+    """gunicorn's app factory (`bot.web:create_wsgi()`), called in each worker after the fork.
+
+    Builds the worker's runtime from the settings (the environment and `.env`, as `serve` read
+    them) and starts its scheduler: in every worker, a lease in the database lets one run passes.
+    """
+    global _runtime
+    from bot.composition import build
+    from bot.logs import configure_logging
+    from bot.runtime import build_runtime
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level, secrets_to_hide=settings.secret_values())
+    _runtime = build_runtime(build(settings))
+    _runtime.start_scheduler()
+    return _runtime.wsgi()
+
+
+def close_runtime() -> None:
+    """Stop this worker's runtime (gunicorn's `worker_exit` hook, bot/gunicorn_conf.py)."""
+    if _runtime is not None:
+        _runtime.close()
+
+
+def gunicorn_command(*, host: str, port: int, workers: int, threads: int, log_level: str) -> list[str]:
+    """The gunicorn command line `serve` runs: our app factory, threaded workers, bot/gunicorn_conf.py."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:bot.gunicorn_conf",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        log_level.lower(),
+        "bot.web:create_wsgi()",
+    ]
+
+
+def serve(*, host: str, port: int, workers: int, threads: int, log_level: str) -> NoReturn:
+    """Become gunicorn (exec), serving until SIGTERM or Ctrl-C.
+
+    The checks `serve` made (settings, database, token) stay behind with this process's memory:
+    gunicorn starts as a fresh, small master, and each worker loads the bot once for itself.
+    """
+    command = gunicorn_command(host=host, port=port, workers=workers, threads=threads, log_level=log_level)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)  # noqa: S606  # a fixed command line, nothing from a request
