@@ -69,13 +69,20 @@ def register(app: App, dispatcher: Dispatcher, deliverer: Deliverer, homes: Home
             return BoltResponse(status=200, body="")
         return next()  # type: ignore[no-any-return]
 
+    # After ack() an error is answered in the listener, not left to Bolt's error handler: for a
+    # listener that raises after acknowledging, Bolt's thread runner sets the acknowledgement back
+    # to None, so work that failed within its 10 ms poll (a refused database connection) turned
+    # the 200 into a 404 "unhandled request" three seconds later (tests/bot/test_database_outage.py).
     def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        who = who_from(context, body)
-        name = str(body.get("command", "")).lstrip("/")
-        text = ui.unescape(body.get("text") or "")  # Slack escapes &, < and > in what was typed
-        result = dispatcher.command(who, name, text, delivery=delivery_of("command", body))
-        deliverer.deliver(result, Target.of_command(who.person.user_id, body))
+        try:
+            who = who_from(context, body)
+            name = str(body.get("command", "")).lstrip("/")
+            text = ui.unescape(body.get("text") or "")  # Slack escapes &, < and > in what was typed
+            result = dispatcher.command(who, name, text, delivery=delivery_of("command", body))
+            deliverer.deliver(result, Target.of_command(who.person.user_id, body))
+        except Exception as error:
+            apologise(deliverer, error, body)
 
     for name in routes.COMMANDS:
         app.command(f"/{name}")(on_command)
@@ -83,14 +90,18 @@ def register(app: App, dispatcher: Dispatcher, deliverer: Deliverer, homes: Home
     @app.action(_one_of(routes.ACTIONS))
     def on_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        who = who_from(context, body)
-        pressed = (body.get("actions") or [{}])[0]
-        value = pressed.get("value") or (pressed.get("selected_option") or {}).get("value") or ""
-        result = dispatcher.action(who, ui.Action(pressed["action_id"], value), delivery=delivery_of("action", body))
-        if isinstance(result, ui.Home):
-            homes.clicked(who)
-        else:
-            deliverer.deliver(result, Target.of_action(who.person.user_id, body))
+        try:
+            who = who_from(context, body)
+            pressed = (body.get("actions") or [{}])[0]
+            value = pressed.get("value") or (pressed.get("selected_option") or {}).get("value") or ""
+            action = ui.Action(pressed["action_id"], value)
+            result = dispatcher.action(who, action, delivery=delivery_of("action", body))
+            if isinstance(result, ui.Home):
+                homes.clicked(who)
+            else:
+                deliverer.deliver(result, Target.of_action(who.person.user_id, body))
+        except Exception as error:  # answered here, as in on_command
+            apologise(deliverer, error, body)
 
     @app.view(_one_of(routes.FORMS))
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
