@@ -9,6 +9,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": 5,  # seconds to connect
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,  # ms a sent packet may go unacknowledged before the connection is dropped
+}
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -31,6 +39,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A database that stops answering (a partition, not a restart) must fail a request in seconds,
+    # not hold it until the kernel gives up: bound connecting, and detect a dead open connection.
+    kwargs["connect_args"] = {**POSTGRES_CONNECT_ARGS, **kwargs.get("connect_args", {})}
     return create_engine(parsed, **kwargs)
 
 

@@ -229,12 +229,6 @@ def test_a_database_outage_loses_nothing_and_stores_nothing_twice(outage: Outage
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="no connect_timeout on PostgreSQL (storage/db.py): a database that stops answering holds /healthz "
-    "(and every listener thread) until the kernel gives up, instead of a 503 within WRITE_WITHIN_SECONDS",
-)
 def test_healthz_says_503_when_the_database_stops_answering(outage: Outage) -> None:
     """A partition rather than a restart: connections are dropped and new ones are never answered."""
     assert healthz(outage.base) == 200
