@@ -1,7 +1,9 @@
-"""`./tc bench [--quick] [--only latency,fanout,growth,footprint,openloop] [--db sqlite,postgresql]`: print the table.
+"""`./tc bench [--quick] [--only openloop,fanout,growth,footprint] [--db sqlite,postgresql]`: print the tables.
 
-`openloop` (bench/openloop.py) is not in the default set: it starts the `techcommit` executable given by
-`--techcommit` (any checkout's) and takes a few minutes per database and number of workers.
+`openloop` (bench/openloop.py) measures what people wait for: `/cpd add` at fixed arrival rates, the time
+to the acknowledgement and to the answer. It starts the `techcommit` executable given by `--techcommit`
+(this checkout's by default, or any other's to compare) and takes a few minutes per database and number
+of workers.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import footprint, latency, openloop
-from bench.common import ROOT, Memory, logged_problems
+from bench import footprint, openloop
+from bench.common import ROOT
 
 # The fan-out is run against a fake that answers at once, and again with each post taking a round
 # trip like one from a UK campus to Slack's servers (measured from the bot's side: network, TLS
@@ -72,12 +74,9 @@ def fake_slack() -> Iterator[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="./tc bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test of the benchmarks)")
-    parser.add_argument("--only", default="latency,fanout,growth,footprint")
+    parser.add_argument("--only", default="openloop,fanout,growth,footprint")
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--workers", default="1,2", help="`serve` processes to measure latency with")
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="latency runs per row, baseline and techcommit in turn (median shown)"
-    )
+    parser.add_argument("--workers", default="1,2", help="`serve` worker processes for the open-loop benchmark")
     openloop.add_arguments(parser)
     args = parser.parse_args()
     only, kinds = set(args.only.split(",")), args.db.split(",")
@@ -93,22 +92,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="techcommit-bench-") as tmp, fake_slack() as api_url:
         folder = Path(tmp)
         for kind in kinds:
-            if "latency" in only:
-                for workers in (int(w) for w in args.workers.split(",")):
-                    log = folder / f"serve-{kind}-{workers}.log"
-                    with database(kind, folder, f"latency{workers}") as url:
-                        rows, idle, peak = latency.run(
-                            database_url=url,
-                            api_url=api_url,
-                            concurrencies=(1, 8, 32),
-                            requests=200 if args.quick else 1600,
-                            workers=workers,
-                            log=log,
-                            repeat=1 if args.quick else args.repeat,
-                        )
-                    processes = f"{workers} worker process{'es' if workers > 1 else ''}"
-                    print_latency(f"{kind}, {processes}", rows, idle, peak)
-                    print_problems(logged_problems(log))
             if "fanout" in only:
                 from bench import fanout  # imports the bot (bench/openloop.py does not)
 
@@ -139,38 +122,6 @@ def main() -> None:
                     serve_seconds = footprint.serve_startup(database_url=url, api_url=api_url)
                     print(f"| `serve` to healthy /healthz | {serve_seconds:.2f} |")
                     print(f"| `console` to its first prompt | {footprint.console_startup(database_url=url):.2f} |\n")
-
-
-def print_latency(kind: str, rows: list[dict[str, object]], idle: Memory, peak: Memory) -> None:
-    print(f"## Command latency, time to the HTTP response ({kind}) — ms\n")
-    print(
-        "| command | conc. | baseline p50 | techcommit p50 | ratio | baseline p99 | techcommit p99 | "
-        "baseline req/s | techcommit req/s | errors | answer p50 | answer p99 | unanswered | ratios of the runs |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
-        b, t, a, ratios = row["baseline"], row["techcommit"], row["answer"], row["ratios"]
-        assert isinstance(b, dict) and isinstance(t, dict) and isinstance(a, dict) and isinstance(ratios, list)
-        print(
-            f"| {row['command']} | {row['c']} | {b['p50']:.1f} | {t['p50']:.1f} | {t['p50'] / b['p50']:.2f} | "
-            f"{b['p99']:.1f} | {t['p99']:.1f} | {b['rps']:.0f} | {t['rps']:.0f} | {t['errors']:.0f} | "
-            f"{a['p50']:.1f} | {a['p99']:.1f} | {a['unanswered']:.0f} | {' / '.join(f'{r:.2f}' for r in ratios)} |"
-        )
-    print(
-        f"\n`serve` memory, its {idle.processes} processes together (PSS): {idle.pss:.0f} MB idle, "
-        f"{peak.pss:.0f} MB at most under this load. Their resident sizes added up (RSS, shared pages counted "
-        f"in every process): {idle.rss:.0f} / {peak.rss:.0f} MB; the largest process: {idle.largest_rss:.0f} / "
-        f"{peak.largest_rss:.0f} MB.\n"
-    )
-
-
-def print_problems(lines: list[str]) -> None:
-    """`serve`'s warnings and errors during the run (an answer that missed its response URL shows here)."""
-    print(f"`serve` logged {len(lines)} warnings or errors" + (":\n" if lines else ".\n"))
-    for line in lines[:10]:
-        print(f"    {line[:300]}")
-    if lines:
-        print()
 
 
 def print_fanout(kind: str, results: list[dict[str, float]]) -> None:
