@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from handlers.events.views import tech_net_title
 from storage.models import Event
 
 
@@ -21,7 +22,7 @@ def event_ics(event: Event, *, now: datetime, domain: str = "techcommit") -> byt
     entry.add("dtstamp", now.astimezone(UTC))
     entry.add("dtstart", event.starts_at.astimezone(UTC))
     entry.add("dtend", event.ends_at.astimezone(UTC))
-    entry.add("summary", f"Tech Net: {event.title}")
+    entry.add("summary", tech_net_title(event.title))
     if event.location:
         entry.add("location", event.location)
     if event.description:

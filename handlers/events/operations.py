@@ -196,7 +196,7 @@ def calendar_file(ctx: Ctx, event_id: int) -> ui.FileReply:
     file = ui.File(
         name=f"tech-net-{event.id}.ics",
         content=event_ics(event, now=ctx.now()),
-        title=f"Tech Net: {event.title}",
+        title=views.tech_net_title(event.title),
         mimetype="text/calendar",
     )
     return ui.FileReply(
@@ -232,7 +232,7 @@ def log_as_cpd(ctx: Ctx, event_id: int) -> ui.Reply:
         occurred_on=event.starts_at.astimezone(ctx.policy.timezone).date(),
         minutes=event.cpd_minutes,
         activity_type=event.cpd_type,
-        title=f"Tech Net: {event.title}"[:200],
+        title=views.tech_net_title(event.title)[:200],
         tags=("tech-net",),
     )
     entry = cpd_repo.add_entry(ctx.uow, person=ctx.actor, fields=fields, now=ctx.now(), source=source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -68,13 +69,20 @@ def subject(event: Event) -> str:
     return f"event:{event.id}"
 
 
+def tech_net_title(title: str) -> str:
+    """`Tech Net: 3D printing`, unless the organiser already named it so (`Tech Net: …`, `TechNet – …`)."""
+    if re.match(r"\s*tech\s*net\b", title, flags=re.IGNORECASE):
+        return title.strip()
+    return f"Tech Net: {title.strip()}".strip()
+
+
 def announcement(event: Event, counts: Counter[str], zone: ZoneInfo) -> ui.Reply:
     """The channel message: details, live counts and the RSVP buttons (none once cancelled).
 
     It names itself in `republish`: whoever posts it redraws it if the counts moved meanwhile.
     """
-    title = ui.clip(event.title, 200)
-    blocks: list[ui.Block] = [ui.Text(f"📣 *Tech Net: {title}*  `event {event.id}`")]
+    title = tech_net_title(ui.clip(event.title, 200))
+    blocks: list[ui.Block] = [ui.Text(f"📣 *{title}*  `event {event.id}`")]
     if event.status == "cancelled":
         reason = f": {ui.clip(event.cancel_reason, 500)}" if event.cancel_reason else "."
         blocks.append(ui.Text(f"❌ *Cancelled*{reason}"))
@@ -82,9 +90,9 @@ def announcement(event: Event, counts: Counter[str], zone: ZoneInfo) -> ui.Reply
         blocks.append(ui.Text(ui.clip(event.description, 1500)))
     blocks.append(details(event, zone))
     if event.status == "cancelled":
-        return ui.Reply(blocks=tuple(blocks), text=f"Cancelled: Tech Net: {title}", republish=(subject(event),))
+        return ui.Reply(blocks=tuple(blocks), text=f"Cancelled: {title}", republish=(subject(event),))
     blocks += [ui.Context(counts_line(event, counts)), rsvp_buttons(event)]
-    return ui.Reply(blocks=tuple(blocks), text=f"Tech Net: {title} — {when(event, zone)}", republish=(subject(event),))
+    return ui.Reply(blocks=tuple(blocks), text=f"{title} — {when(event, zone)}", republish=(subject(event),))
 
 
 def list_line(event: Event, counts: Counter[str], mine: str | None, zone: ZoneInfo) -> str:
