@@ -26,209 +26,42 @@ import itertools
 import math
 import os
 import platform
-import select
-import signal
-import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
 from bench.common import (
-    ROOT,
-    SECRET,
     TECHCOMMIT,
-    TOKEN,
     Memory,
     bench_call,
-    free_port,
     logged_problems,
     memory_of_tree,
     percentile,
     signed_command,
-    tree,
-    wait_healthy,
 )
+from bench.openloop_processes import (
+    POSTGRES,
+    MemoryWatch,
+    Serving,
+    Target,
+    database,
+    fake_slack,
+    machine_cpu,
+    serve,
+    tree_cpu,
+    wait_quiet,
+)
+from bench.openloop_report import LEGEND, describe, plural, print_config, report
 
 RATES = (50, 100, 200, 300, 400)
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 NOT_SENT, NO_RESPONSE = -2, -1  # statuses of commands that got no HTTP answer
-
-
-# -- processes ------------------------------------------------------------------------------------
-
-
-def _stop_group(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """Stop a process started in a session of its own, with everything it started (same process group)."""
-    pgid = proc.pid
-    with suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-        proc.wait(grace)
-    deadline = time.monotonic() + grace  # its children may outlive it for a moment
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    with suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-@contextmanager
-def fake_slack() -> Iterator[str]:
-    """bench/fake_server.py in a process of its own; yields its Web API URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.fake_server"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        start_new_session=True,
-    )
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 30)
-        if not ready:
-            raise TimeoutError("the fake Slack did not start in 30 s")
-        api_url = proc.stdout.readline().decode().strip()
-        if not api_url.startswith("http://"):
-            raise RuntimeError(f"the fake Slack did not start (said {api_url!r})")
-        yield api_url
-    finally:
-        _stop_group(proc)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What to run: the `techcommit` executable, its settings, a scratch folder to run it in."""
-
-    techcommit: str
-    env: dict[str, str]
-    folder: Path
-    postgres: str = POSTGRES
-
-
-@contextmanager
-def database(target: Target, kind: str) -> Iterator[str]:
-    """A fresh database, migrated by the target's own `techcommit db upgrade`; dropped (PostgreSQL) after."""
-    name = f"techcommit_openloop_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    drop: Callable[[], None] | None = None
-    if kind == "sqlite":
-        url = f"sqlite:///{target.folder / (name + '.db')}"
-    elif kind == "postgresql":
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        admin_url = make_url(target.postgres).set(drivername="postgresql+psycopg")
-        url = make_url(target.postgres).set(database=name).render_as_string(hide_password=False)
-
-        def admin(sql: str) -> None:
-            engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-            try:
-                with engine.connect() as conn:
-                    conn.execute(text(sql))
-            finally:
-                engine.dispose()
-
-        def drop_it() -> None:
-            admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        admin(f'CREATE DATABASE "{name}"')
-        drop = drop_it
-    else:
-        raise ValueError(f"unknown database kind {kind!r} (sqlite or postgresql)")
-    try:
-        subprocess.run(
-            [target.techcommit, "db", "upgrade"],
-            env={**os.environ, **target.env, "DATABASE_URL": url},
-            cwd=target.folder,
-            check=True,
-            timeout=300,
-            stdout=subprocess.DEVNULL,
-        )
-        yield url
-    finally:
-        if drop is not None:
-            drop()
-
-
-@dataclass
-class Serving:
-    proc: subprocess.Popen[bytes]
-    base: str
-    startup: float
-
-
-@contextmanager
-def serve(target: Target, database_url: str, api_url: str, workers: int, log: Path) -> Iterator[Serving]:
-    """`techcommit serve --workers N` until the block ends, with its whole process tree stopped after."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-        "SCHEDULER_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-        **target.env,
-    }
-    args = [target.techcommit, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    with log.open("ab") as out:
-        began = time.monotonic()
-        proc = subprocess.Popen(
-            args, env=env, cwd=target.folder, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_healthy(base, proc, timeout=60)
-        yield Serving(proc, base, time.monotonic() - began)
-    finally:
-        _stop_group(proc)
-
-
-class MemoryWatch:
-    """Samples the PSS of a process tree in a thread, keeping the largest seen, until stopped."""
-
-    def __init__(self, pid: int, every: float = 0.5) -> None:
-        self.pid, self.every = pid, every
-        self.peak: Memory | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.every)
-
-    def sample(self) -> None:
-        try:
-            seen = memory_of_tree(self.pid)
-        except OSError:  # a process of the tree came or went while being read
-            return
-        self.peak = seen if self.peak is None else self.peak.most(seen)
-
-    def __enter__(self) -> MemoryWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
 
 # -- the load generator (runs in a process of its own) --------------------------------------------
@@ -412,39 +245,6 @@ def one_rate(
     return row
 
 
-def wait_quiet(limit: float, below: float = 15.0, window: float = 5.0) -> float:
-    """Wait at most `limit` s for the machine's CPU use over `window` s to be under `below` %; returns the last use.
-
-    Other people's work on a shared machine takes CPU from the bot being measured; this waits for a lull.
-    """
-    deadline = time.monotonic() + limit
-    while True:
-        busy0, total0 = machine_cpu()
-        time.sleep(window)
-        busy1, total1 = machine_cpu()
-        busy = 100 * (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
-        if busy < below or time.monotonic() > deadline:
-            return busy
-
-
-def machine_cpu() -> tuple[float, float]:
-    """Busy and all CPU time of the whole machine so far, in clock ticks (/proc/stat)."""
-    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # less idle and iowait
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user and system) used so far by a process and its descendants now alive."""
-    ticks = 0
-    for p in tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of proc(5)
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 # -- one database and number of workers -----------------------------------------------------------
 
 
@@ -514,105 +314,6 @@ def one_config(
     return Config(kind, workers, startups, idle, peak, rows, logged_problems(log), loadavg)
 
 
-# -- the report -----------------------------------------------------------------------------------
-
-
-def ms(value: float) -> str:
-    if math.isnan(value):
-        return "–"
-    return "∞" if math.isinf(value) else f"{value * 1000:.0f}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "es" if noun.endswith("s") else "s")
-
-
-def source_lines(project: Path) -> tuple[int, int] | None:
-    """Non-blank and all lines of the project's bot/*.py (None if the executable is not in a checkout's .venv)."""
-    files = sorted((project / "bot").rglob("*.py"))
-    if not files:
-        return None
-    lines = [line for path in files for line in path.read_text(encoding="utf-8").splitlines()]
-    return sum(1 for line in lines if line.strip()), len(lines)
-
-
-def project_of(techcommit: str) -> Path:
-    return Path(techcommit).absolute().parent.parent.parent  # <checkout>/.venv/bin/techcommit
-
-
-def describe(techcommit: str) -> str:
-    project = project_of(techcommit)
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(project), "log", "-1", "--format=%h %s"], capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(project), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        commit, dirty = "", ""
-    where = f"`{techcommit}`"
-    if commit:
-        where += f", checkout {project} at {commit}" + (" (with uncommitted changes)" if dirty else "")
-    counted = source_lines(project)
-    if counted:
-        where += f"; its bot/ has {counted[0]:,} non-blank lines of Python ({counted[1]:,} in all)"
-    return where
-
-
-def print_config(say: Callable[[str], None], config: Config, env: dict[str, str]) -> None:
-    extra = ", " + ", ".join(f"{k}={v}" for k, v in env.items()) if env else ""
-    say(f"## {config.kind}, {plural(config.workers, 'worker')}{extra}\n")
-    say(
-        f"Start-up (process start to /healthz 200): median {statistics.median(config.startups):.2f} s "
-        f"({' / '.join(f'{s:.2f}' for s in config.startups)}). Memory of `serve`'s process tree (PSS): "
-        f"{config.idle.pss:.0f} MB idle ({plural(config.idle.processes, 'process')}), {config.peak.pss:.0f} MB at "
-        f"most under load ({plural(config.peak.processes, 'process')}); RSS added up {config.idle.rss:.0f} / "
-        f"{config.peak.rss:.0f} MB. Load average at start {config.loadavg:.2f}.\n"
-    )
-    say(
-        "| rate/s | load avg | sent | acked | errors | no resp. | ack/s | ack p50 ms | ack p99 ms | "
-        "answer p50 ms | answer p99 ms | answer/s | answered | unanswered | never | drained s | lag p99 ms | "
-        "busy % before / during | serve CPU ms/cmd |"
-    )
-    say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in config.rows:
-        s = row.stats
-        say(
-            f"| {row.rate:g} | {row.loadavg:.2f} | {s['sent']:.0f} | {s['acked']:.0f} | {s['errors']:.0f} | "
-            f"{s['no response']:.0f} | {s['ack/s']:.0f} | {ms(s['ack p50'])} | {ms(s['ack p99'])} | "
-            f"{ms(s['answer p50'])} | {ms(s['answer p99'])} | {s['answer/s']:.0f} | {s['answered']:.0f} | "
-            f"{s['unanswered']:.0f} | {s['never']:.0f} | {row.drained:.1f} | {ms(s['lag p99'])} | "
-            f"{s['busy before %']:.0f} / {s['busy %']:.0f} | {s['serve ms/cmd']:.1f} |"
-        )
-    say(f"\n`serve` logged {len(config.problems)} warnings or errors" + (":\n" if config.problems else ".\n"))
-    for line in config.problems[:10]:
-        say(f"    {line[:300]}")
-    if config.problems:
-        say("")
-
-
-LEGEND = """\
-Times are from when each command was due (t0 + i/rate), so a command the load generator sent late
-still counts its whole wait. *ack* is the HTTP 200 to the slash command (Slack gives up after 3 s);
-*answer* is the answer reaching the command's response URL at the fake Slack. A command never
-acknowledged (error, no response) or never answered counts as an infinite wait (∞) in the
-percentiles. *errors* are non-200 responses; *no resp.* got no HTTP response (or was never sent,
-the generator being more than its timeout behind). *answered* counts every answer that came;
-*unanswered*: acknowledged but not answered within the grace period after the last command was due;
-*never*: not answered by the end of the wait. *drained*: seconds from the last command being due
-until its last answer (or until the wait ended). *lag*: how late the generator sent (its own
-limit, not the bot's). ack/s and answer/s count from the first command being due to the last ack
-or answer. *busy %*: the whole machine's CPU use (all cores, everyone's processes) in the 5 s
-before the rate started and while it ran and drained; *serve CPU ms/cmd*: CPU time of `serve`'s
-process tree over the same span, per command. Each rate starts after the previous rate's answers
-are in (or the wait gave up).
-"""
-
-
 def run_all(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     techcommit = str(Path(args.techcommit).absolute())
     env = {key: value for key, _, value in (item.partition("=") for item in args.env)}
@@ -676,25 +377,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "to fall under 15%% (over 5 s)",
     )
     group.add_argument("--out", default="", help="also write the Markdown to this file")
-
-
-@contextmanager
-def report(out: str) -> Iterator[Callable[[str], None]]:
-    """A `say` that prints each line at once and, if `out` is given, writes them all there at the end."""
-    lines: list[str] = []
-
-    def say(line: str) -> None:
-        print(line, flush=True)
-        lines.append(line)
-
-    try:
-        yield say
-    except BaseException as exc:
-        say(f"\n**The run stopped early: {type(exc).__name__}: {exc}**")
-        raise
-    finally:
-        if out:
-            Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main() -> None:
