@@ -12,6 +12,7 @@ from storage.models import PlanAction, PlanStatusUpdate
 STATUSES = ("on-track", "at-risk", "blocked", "done")
 STATUS_LABELS = {"on-track": "🟢 On track", "at-risk": "🟠 At risk", "blocked": "🔴 Blocked", "done": "✅ Done"}
 NO_UPDATE = "⚪ No update yet"
+NO_UPDATE_SHORT = "⚪ No update"  # in counts
 STATUS_EXAMPLE = "`/plan update Y1-03 on-track`, or `at-risk`, `blocked`, `done`, with an optional note after it"
 
 
