@@ -106,7 +106,7 @@ class Console:
             (
                 who
                 for who, _ in self.people
-                if wanted.lower() in (who.person.user_id.lower(), (who.name or "").split()[0].lower())
+                if wanted.lower() in (who.person.user_id.lower(), *(w.lower() for w in (who.name or "").split()[:1]))
             ),
             None,
         )
