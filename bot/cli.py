@@ -5,6 +5,7 @@ from __future__ import annotations
 import readline  # noqa: F401  (line editing and history for the console's input())
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ import typer
 from bot.cli_admin import db_cli, deliveries_cli, plan_cli, reminders_cli, roles_cli, teams_cli
 from bot.cli_support import ready_deps, require, require_slack_token, settings_or_exit
 from bot.composition import Deps, build
+from bot.dispatch import Who
 from storage.people import PersonId
 from storage.schema import upgrade
 
@@ -103,7 +105,8 @@ def demo(
     files: Annotated[Path, typer.Option(help="where exported files are saved")] = Path("techcommit-files"),
 ) -> None:
     """The console on a throwaway SQLite database with sample data."""
-    from bot.console.demo import DEMO_NAME, DEMO_USER, seed_demo, seed_demo_events, seed_demo_plan
+    from bot.console.demo import DEMO_NAME, DEMO_PEOPLE, DEMO_USER, seed_demo, seed_demo_events, seed_demo_plan
+    from scheduler.passes import enqueue_due
 
     with tempfile.TemporaryDirectory(prefix="techcommit-demo-") as folder:
         url = f"sqlite:///{Path(folder) / 'demo.db'}"
@@ -115,12 +118,15 @@ def demo(
         seed_demo(deps.uow, today=_today(deps), now=deps.clock.now())
         seed_demo_plan(deps.uow, today=_today(deps), now=deps.clock.now(), start_month=settings.plan_year_start_month)
         seed_demo_events(deps.uow, now=deps.clock.now(), zone=deps.policy.timezone)
+        # the scheduler's pass as the bot would run it now: this quarter's reminders to the plan's owners
+        enqueue_due(uow=deps.uow, clock=deps.clock, policy=deps.policy, report_channel="")
         typer.echo(
             "Demo database with a sample CPD record, action plan and events (thrown away when you quit). "
             "Try: /cpd summary, /cpd add 2h Soldering refresher #career-development, /reg start RSciTech, /plan, "
-            "/event, home"
+            "/event, home; `as` to be someone else (Alice, an organiser)"
         )
-        _run_console(deps, DEMO_USER, DEMO_NAME, files)
+        people = [(Who(person, name), about) for person, name, about in DEMO_PEOPLE]
+        _run_console(deps, DEMO_USER, DEMO_NAME, files, people)
         deps.engine.dispose()
 
 
@@ -128,16 +134,23 @@ def _today(deps: Deps) -> date:
     return deps.clock.now().astimezone(deps.policy.timezone).date()
 
 
-def _run_console(deps: Deps, person: PersonId, name: str | None, files: Path) -> None:
+def _run_console(
+    deps: Deps, person: PersonId, name: str | None, files: Path, people: Sequence[tuple[Who, str]] = ()
+) -> None:
     from bot.console.repl import Console
-    from bot.dispatch import Who
     from scheduler.sender import send_pending
 
     def deliver_queued(console: Console) -> None:  # what the bot sends on its own, shown in the terminal
         send_pending(uow=deps.uow, notifier=console, clock=deps.clock, policy=deps.policy)
 
     Console(
-        deps.dispatcher, Who(person, name), files_dir=files, read=input, out=sys.stdout, send_pending=deliver_queued
+        deps.dispatcher,
+        Who(person, name),
+        files_dir=files,
+        read=input,
+        out=sys.stdout,
+        send_pending=deliver_queued,
+        people=people,
     ).run()
 
 

@@ -9,15 +9,16 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError
 
-from bot.cli_support import fail, ready_deps, require, settings_or_exit
+from bot.cli_support import fail, ready_deps, settings_or_exit
 from bot.composition import Deps
 from handlers.clock import SystemClock
 from handlers.errors import UserError
 from handlers.parsing import parse_person
 from handlers.plan.importer import parse_plan, parse_start
-from handlers.plan.importing import ImportReport, OwnerResolver, import_plan
+from handlers.plan.importing import EmailLookup, ImportReport, OwnerResolver, import_plan
 from storage import outbox, roles
 from storage.db import make_engine
+from storage.plan import EMAIL
 from storage.schema import backup_sqlite, current_revision, head_revision, schema_problem, upgrade
 
 db_cli = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)
@@ -147,22 +148,10 @@ def plan_import(
     _print_import(file, report)
 
 
-def _email_lookup(deps: Deps):  # type: ignore[no-untyped-def]
-    from slack_sdk.errors import SlackApiError
+def _email_lookup(deps: Deps) -> EmailLookup:
+    from bot.slack.app import email_lookup, web_client
 
-    from bot.slack.app import web_client
-
-    client = web_client(deps)
-
-    def lookup(email: str) -> str | None:
-        try:
-            return str(client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
-                return None
-            raise UserError(f"Slack could not look it up ({exc.response.get('error')})") from None
-
-    return lookup
+    return email_lookup(web_client(deps))
 
 
 def _print_import(file: Path, report: ImportReport) -> None:
@@ -182,6 +171,12 @@ def _print_import(file: Path, report: ImportReport) -> None:
         + "."
     )
     typer.echo("Pillars: " + ", ".join(f"{name} {count}" for name, count in sorted(report.pillars.items())) + ".")
+    if report.by_email:
+        emails = ", ".join(f"{email} ({count})" for email, count in report.by_email.most_common())
+        typer.echo(
+            f"Owners kept as emails, to look up in Slack: {emails}. Without SLACK_BOT_TOKEN they can't be looked up "
+            "now; the first `reminders run` (or `serve`) with it does, before any reminder goes out."
+        )
     for ref, written, why in report.unresolved:
         typer.echo(f"Owner not found for {ref}: {written!r} ({why}); left unassigned.")
     if report.absent:
@@ -192,27 +187,34 @@ def _print_import(file: Path, report: ImportReport) -> None:
 def reminders_run(
     as_of: Annotated[str | None, typer.Option(help="the time to run at, e.g. 2019-08-01T09:00 (in TIMEZONE)")] = None,
     dry_run: Annotated[bool, typer.Option(help="say what is due; send and store nothing")] = False,
+    show: Annotated[bool, typer.Option(help="with --dry-run: print each message as it would be sent")] = False,
 ) -> None:
     """One scheduler pass: queue what is due at the time, send what is pending."""
-    from scheduler.passes import due_now
-
     settings = settings_or_exit()
+    if show and not dry_run:
+        raise fail("--show prints what a dry run would send: add --dry-run")
     when = _as_of(as_of, settings.zone) if as_of else None
+    if not dry_run and not (settings.slack_enabled or settings.teams_enabled):
+        offline = f"techcommit reminders run{f' --as-of {as_of}' if as_of else ''} --dry-run --show"
+        raise fail(
+            "SLACK_BOT_TOKEN is not set: put it in the environment or in .env (see .env.example) to send. "
+            f"Without Slack, `{offline}` prints each message as it would be sent."
+        )
     deps = ready_deps(settings, as_of=when)
     now = deps.clock.now().astimezone(settings.zone)
     typer.echo(f"Pass at {now:%Y-%m-%d %H:%M %Z}" + (" (dry run)" if dry_run else ""))
     if dry_run:
-        due = due_now(uow=deps.uow, clock=deps.clock, policy=deps.policy, report_channel=settings.plan_report_channel)
-        for message in due:
-            typer.echo(f"would queue {message.key}")
-        typer.echo(f"{len(due)} message(s) due and not yet queued.")
+        _dry_run(deps, show=show)
         return
-    if not (settings.slack_enabled or settings.teams_enabled):
-        require(settings, "slack_bot_token")  # names what is missing
     from bot.runtime import build_senders
 
     senders = build_senders(deps)
     try:
+        looked_up = senders.look_up_owners()
+        for email, user_id in looked_up.found.items():
+            typer.echo(f"owner  {email} is {user_id}")
+        for email, count in looked_up.not_found.items():
+            typer.echo(f"owner  {email}: no Slack user has this email; {count} action(s) left unassigned")
         result = senders.sweep()
     finally:
         senders.close()
@@ -229,6 +231,34 @@ def reminders_run(
     )
     if sending.failed:
         raise typer.Exit(1)
+
+
+def _dry_run(deps: Deps, *, show: bool) -> None:
+    """What a pass would queue now, owners not yet looked up included; with `show`, each message's text."""
+    from bot.console.render import render_reply
+    from scheduler.passes import due_now, preview
+
+    settings = deps.settings
+    due = due_now(
+        uow=deps.uow, clock=deps.clock, policy=deps.policy, report_channel=settings.plan_report_channel, by_email=True
+    )
+    shown = preview(uow=deps.uow, clock=deps.clock, policy=deps.policy, messages=due) if show else []
+    texts = {message.key: text for message, text in shown}
+    for message in due:
+        typer.echo(f"would queue {message.key}")
+        text = texts.get(message.key)
+        if isinstance(text, str):
+            typer.echo(f"  ({text})")
+        elif text is not None:
+            where = "#" if message.to_channel else "@"
+            typer.echo(f"── to {where}{message.recipient} ──\n{render_reply(text, [])}\n")
+    typer.echo(f"{len(due)} message(s) due and not yet queued.")
+    emails = sorted({m.recipient for m in due if m.platform == EMAIL})
+    if emails:
+        typer.echo(
+            f"Owners kept as emails ({', '.join(emails)}) are looked up in Slack by the first run with "
+            "SLACK_BOT_TOKEN; their reminders then go to their Slack user ids."
+        )
 
 
 def _as_of(text: str, zone) -> datetime:  # type: ignore[no-untyped-def]

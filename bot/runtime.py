@@ -16,6 +16,8 @@ from bot.composition import Deps
 from bot.kicker import OutboxKicker
 from bot.notifiers import PlatformNotifiers
 from bot.web import make_wsgi
+from handlers.errors import UserError
+from handlers.plan.importing import EmailLookup, EmailsLookedUp, look_up_owners
 from scheduler.passes import PassResult, run_pass
 from scheduler.runner import leader_only, start_background
 from scheduler.sender import SendResult, send_pending, senders_for
@@ -40,6 +42,7 @@ class Runtime:
     teams: TeamsRuntime | None = None
     kicker: OutboxKicker | None = None
     scheduler: BackgroundScheduler | None = None
+    lookup_email: EmailLookup | None = None  # Slack's users.lookupByEmail, when Slack is configured
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -64,9 +67,28 @@ class Runtime:
             senders=self.senders,
         )
 
+    def look_up_owners(self) -> EmailsLookedUp:
+        """Plan owners imported as emails (with no token to look them up then) become Slack users."""
+        if self.lookup_email is None:
+            return EmailsLookedUp()
+        try:
+            result = look_up_owners(self.deps.uow, platform="slack", lookup=self.lookup_email, now=self.deps.clock.now)
+        except UserError as exc:
+            log.warning("plan owners' emails not looked up: %s", exc.message)
+            return EmailsLookedUp()
+        for email, user_id in result.found.items():
+            log.info("plan owner %s is Slack user %s", email, user_id)
+        for email, count in result.not_found.items():
+            log.warning("no Slack user has the email %s; its %d plan action(s) are unassigned", email, count)
+        return result
+
     def sweep(self) -> PassResult:
-        """One scheduler pass: queue what is due, then send it (the APScheduler job and `reminders run`)."""
+        """One scheduler pass: queue what is due, then send it (the APScheduler job and `reminders run`).
+
+        Owners stored as emails are looked up first, so that their reminders reach them.
+        """
         deps = self.deps
+        self.look_up_owners()
         return run_pass(
             uow=deps.uow,
             clock=deps.clock,
@@ -143,10 +165,11 @@ def build_runtime(deps: Deps, *, socket_mode: bool = False) -> Runtime:
     settings = deps.settings
     runtime = Runtime(deps, PlatformNotifiers())
     if settings.slack_enabled or socket_mode:
-        from bot.slack.app import build_slack
+        from bot.slack.app import build_slack, email_lookup
 
         runtime.slack = build_slack(deps, socket_mode=socket_mode)
         runtime.notifiers.add("slack", runtime.slack.notifier)
+        runtime.lookup_email = email_lookup(runtime.slack.client)
         deps.dispatcher.on_change(runtime.slack.homes.changed)
     if settings.teams_enabled:
         _connect_teams(runtime)
@@ -157,11 +180,13 @@ def build_runtime(deps: Deps, *, socket_mode: bool = False) -> Runtime:
 
 def build_senders(deps: Deps) -> Runtime:
     """Only what reaches people (for processes that serve no requests, like `reminders run`)."""
-    from bot.slack.app import slack_notifier
+    from bot.slack.app import email_lookup, slack_notifier, web_client
 
     runtime = Runtime(deps, PlatformNotifiers())
     if deps.settings.slack_enabled:
-        runtime.notifiers.add("slack", slack_notifier(deps))
+        client = web_client(deps)
+        runtime.notifiers.add("slack", slack_notifier(deps, client))
+        runtime.lookup_email = email_lookup(client)
     if deps.settings.teams_enabled:
         _connect_teams(runtime)
     return runtime

@@ -21,18 +21,21 @@ from storage.outbox import Outgoing
 from storage.uow import UnitOfWork
 
 
-def plan_messages_due(uow: UnitOfWork, *, now: datetime, policy: Policy, report_channel: str) -> list[Outgoing]:
+def plan_messages_due(
+    uow: UnitOfWork, *, now: datetime, policy: Policy, report_channel: str, by_email: bool = False
+) -> list[Outgoing]:
     """This quarter's owner DMs and follow-ups, and the steering report(s), that are due at `now`.
 
     Only the quarter containing `now` is considered (never a past quarter's reminders); the
-    report of the quarter just ended may still be due within its grace period.
+    report of the quarter just ended may still be due within its grace period. `by_email` (a dry
+    run's preview) includes owners stored as emails, not yet looked up; a real pass cannot reach them.
     """
     start, zone, days = policy.plan_year_start_month, policy.timezone, policy.working_days
     quarter = quarter_of(now.astimezone(zone).date(), start)
     messages: list[Outgoing] = []
     kickoff = reminder_time(quarter, start_month=start, zone=zone, days=days)
     if now >= kickoff:
-        owners = plan_repo.owners_due(uow, plan_year=quarter.year, quarter=quarter.number)
+        owners = plan_repo.owners_due(uow, plan_year=quarter.year, quarter=quarter.number, by_email=by_email)
         dms = [_to_owner(PLAN_QUARTER, quarter, owner) for owner in owners]
         messages += dms
         messages += _followups(uow, now=now, quarter=quarter, owners=owners, dms=dms, policy=policy)

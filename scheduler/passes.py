@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from handlers import ui
 from handlers.clock import Clock
 from handlers.context import Policy
+from handlers.deliveries import Stale, render_delivery
 from scheduler.due import plan_messages_due
 from scheduler.event_due import event_messages_due
 from scheduler.sender import Notifier, Redraw, SendResult, send_pending
@@ -23,19 +25,46 @@ class PassResult:
     sending: SendResult = field(default_factory=SendResult)
 
 
-def all_due(unit: UnitOfWork, *, now: datetime, policy: Policy, report_channel: str) -> list[Outgoing]:
-    """Every kind of scheduled message due at `now`."""
+def all_due(
+    unit: UnitOfWork, *, now: datetime, policy: Policy, report_channel: str, by_email: bool = False
+) -> list[Outgoing]:
+    """Every kind of scheduled message due at `now` (`by_email`: see `plan_messages_due`)."""
     return [
-        *plan_messages_due(unit, now=now, policy=policy, report_channel=report_channel),
+        *plan_messages_due(unit, now=now, policy=policy, report_channel=report_channel, by_email=by_email),
         *event_messages_due(unit, now=now, policy=policy),
     ]
 
 
-def due_now(*, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, report_channel: str) -> list[Outgoing]:
+def due_now(
+    *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, report_channel: str, by_email: bool = False
+) -> list[Outgoing]:
     """What is due at the clock's time and not queued yet (writes nothing: `--dry-run`)."""
     with uow(write=False) as unit:
-        due = all_due(unit, now=clock.now(), policy=policy, report_channel=report_channel)
+        due = all_due(unit, now=clock.now(), policy=policy, report_channel=report_channel, by_email=by_email)
         return [message for message in due if not outbox.exists(unit, key=message.key)]
+
+
+def preview(
+    *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, messages: list[Outgoing]
+) -> list[tuple[Outgoing, ui.Reply | str]]:
+    """Each message as it would be sent now, or why it would not be (writes nothing: `--dry-run --show`)."""
+    shown: list[tuple[Outgoing, ui.Reply | str]] = []
+    with uow(write=False) as unit:
+        for message in messages:
+            try:
+                reply: ui.Reply | str = render_delivery(
+                    unit,
+                    kind=message.kind,
+                    params=message.params,
+                    platform=message.platform,
+                    recipient=message.recipient,
+                    now=clock.now(),
+                    policy=policy,
+                )
+            except Stale as exc:
+                reply = f"not sent: {exc}"
+            shown.append((message, reply))
+    return shown
 
 
 def enqueue_due(*, uow: UnitOfWorkFactory, clock: Clock, policy: Policy, report_channel: str) -> list[str]:

@@ -12,6 +12,9 @@ from storage.models import PlanAction, PlanActionQuarter, PlanStatusUpdate
 from storage.uow import UnitOfWork
 
 Owner = tuple[str, str]  # (platform, user id)
+# An owner known so far only by their email (imported without a way to look it up): ("email", address).
+# Their actions count as assigned; the first run that can ask Slack puts their user id in its place.
+EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,9 @@ def upsert_action(
 ) -> tuple[PlanAction, bool]:
     """Create the action or update its title and quarters; owners and history are kept.
 
-    An owner from the file is set only on an action that has none; a pillar is replaced only
-    when the file states one (`explicit_pillar`), otherwise filled in when missing.
+    An owner from the file is set only on an action that has none (or only an email still to look
+    up, when the file's owner is a user id); a pillar is replaced only when the file states one
+    (`explicit_pillar`), otherwise filled in when missing.
     """
     action = get_action(uow, ref=spec.ref)
     created = action is None
@@ -44,7 +48,8 @@ def upsert_action(
     action.updated_at = now
     if spec.pillar and (explicit_pillar or action.pillar is None):
         action.pillar = spec.pillar
-    if spec.owner and action.owner_user_id is None:
+    awaiting_lookup = action.owner_platform == EMAIL and spec.owner is not None and spec.owner[0] != EMAIL
+    if spec.owner and (action.owner_user_id is None or awaiting_lookup):
         action.owner_platform, action.owner_user_id = spec.owner
     current = {(q.plan_year, q.quarter): q for q in action.quarters}
     action.quarters = [
@@ -88,8 +93,8 @@ def refresh_statistics(uow: UnitOfWork) -> None:
         uow.session.execute(text("ANALYZE plan_action, plan_action_quarter"))
 
 
-def owners_due(uow: UnitOfWork, *, plan_year: int, quarter: int) -> list[Owner]:
-    """Everyone who owns at least one action due in the quarter."""
+def owners_due(uow: UnitOfWork, *, plan_year: int, quarter: int, by_email: bool = False) -> list[Owner]:
+    """Everyone who owns at least one action due in the quarter (`by_email`: and owners still to look up)."""
     stmt = (
         select(PlanAction.owner_platform, PlanAction.owner_user_id)
         .join(PlanActionQuarter)
@@ -101,7 +106,33 @@ def owners_due(uow: UnitOfWork, *, plan_year: int, quarter: int) -> list[Owner]:
         .distinct()
         .order_by(PlanAction.owner_platform, PlanAction.owner_user_id)
     )
+    if not by_email:
+        stmt = stmt.where(PlanAction.owner_platform != EMAIL)
     return [(str(platform), str(user)) for platform, user in uow.session.execute(stmt)]
+
+
+def emails_to_look_up(uow: UnitOfWork) -> list[str]:
+    """The owners' emails stored until someone could look them up."""
+    stmt = (
+        select(PlanAction.owner_user_id)
+        .where(PlanAction.owner_platform == EMAIL, PlanAction.owner_user_id.is_not(None))
+        .distinct()
+        .order_by(PlanAction.owner_user_id)
+    )
+    return [str(email) for email in uow.session.scalars(stmt)]
+
+
+def owner_found(uow: UnitOfWork, *, email: str, owner: Owner | None, now: datetime) -> int:
+    """Give the actions stored under `email` to the person it belongs to (None: nobody has it, unassign
+    them); how many there were."""
+    found = list(
+        uow.session.scalars(
+            select(PlanAction).where(PlanAction.owner_platform == EMAIL, PlanAction.owner_user_id == email)
+        )
+    )
+    for action in found:
+        assign(uow, action=action, owner=owner, now=now)
+    return len(found)
 
 
 def actions_owned_by(uow: UnitOfWork, *, owner: Owner) -> list[PlanAction]:

@@ -14,6 +14,15 @@ from storage.uow import UnitOfWorkFactory
 
 DEMO_USER = PersonId("slack", "T0DEMO", "U0DEMO")
 DEMO_NAME = "Demo Technician"
+ALICE = PersonId("slack", "T0DEMO", "U0ALICE")
+ORGANISER = PersonId("slack", "T0DEMO", "U0ORGANISER")
+# Who the console's `as` offers in the demo, each with what they can try.
+DEMO_PEOPLE = (
+    (DEMO_USER, DEMO_NAME, "admin; a CPD record; owns most of the action plan"),
+    (ALICE, "Alice Hughes", "technician; owns Y1-01 and Y2-02; answer an event once it is full to join its waitlist"),
+    (ORGANISER, "Olu Adeyemi", "Tech Net organiser of both events (`/event attendees 1`)"),
+)
+ALICE_ACTIONS = ("Y1-01", "Y2-02")
 
 # (days ago, minutes, type, title, what I learned, how it helps, tags)
 SAMPLE_CPD = (
@@ -106,7 +115,8 @@ We will offer every technician a career conversation and a personal training bud
 
 
 def seed_demo_plan(open_uow: UnitOfWorkFactory, *, today: date, now: datetime, start_month: int) -> None:
-    """Import the sample plan for the plan year in progress; the demo user owns all but one action."""
+    """Import the sample plan for the plan year in progress; Alice owns two actions, one is unassigned,
+    the demo user owns the rest."""
     from handlers.plan.importer import parse_plan
     from handlers.plan.importing import OwnerResolver, import_plan
     from handlers.plan.quarters import quarter_of
@@ -122,6 +132,10 @@ def seed_demo_plan(open_uow: UnitOfWorkFactory, *, today: date, now: datetime, s
         action = plan_repo.get_action(uow, ref="Y1-06")
         assert action is not None
         plan_repo.assign(uow, action=action, owner=None, now=now)
+        for ref in ALICE_ACTIONS:
+            action = plan_repo.get_action(uow, ref=ref)
+            assert action is not None
+            plan_repo.assign(uow, action=action, owner=(ALICE.platform, ALICE.user_id), now=now)
         uow.commit()
 
 
@@ -149,7 +163,7 @@ def seed_demo_events(open_uow: UnitOfWorkFactory, *, now: datetime, zone: ZoneIn
                 cpd_type="professional",
                 channel_id="C0TECHNET",
             )
-            event = events.add_event(uow, fields=fields, organiser=("slack", "U0ORGANISER"), now=now)
+            event = events.add_event(uow, fields=fields, organiser=(ORGANISER.platform, ORGANISER.user_id), now=now)
             for n in range(4 if capacity else 2):
                 colleague = PersonId("slack", DEMO_USER.team_id, f"U0COLLEAGUE{n}")
                 events.set_response(uow, event=event, person=colleague, response="going", now=now)

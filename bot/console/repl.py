@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot.console import forms
 from bot.console.render import markup_to_text, render_reply
 from bot.dispatch import Dispatcher, Who
-from handlers import ui
+from handlers import routes, ui
+from handlers.errors import UserError
+from handlers.parsing import parse_person
 from scheduler.sender import SentMessage
+from storage.people import PersonId
 
 PROMPT = "> "
-HELP = (
-    "Type a command as in Slack (try /cpd help or /techcommit help), `home` for your dashboard, "
-    "a button number, or quit."
-)
+HELP = "Type a command as in Slack (try /techcommit help), or `help` for the console's own words."
+WORDS = """The console's own words:
+  /cpd add 2h …   a command as in Slack, with or without the / (/techcommit help lists them)
+  home            your dashboard (Slack's App Home)
+  1, 2, …         press that button on the last reply
+  as              who you can be here; `as U0ALICE` (or `as alice`) acts as that person from now on
+  help            this list
+  quit            leave (or Ctrl-D)
+In a form: Enter keeps the value in [brackets], `-` clears it, `cancel` stops without saving."""
 
 
 class Console:
@@ -29,9 +37,12 @@ class Console:
         read: Callable[[str], str],
         out: TextIO,
         send_pending: Callable[[Console], object] | None = None,
+        people: Sequence[tuple[Who, str]] = (),
     ) -> None:
+        """`people`: who `as` offers (each with a line on what they can try); any other user id works too."""
         self.dispatcher = dispatcher
         self.who = who
+        self.people = tuple(people)
         self.files_dir = files_dir
         self.read = read
         self.out = out
@@ -44,7 +55,9 @@ class Console:
 
     def run(self) -> None:
         """Read commands until `quit` or end of input."""
-        self.say(f"techcommit console — you are {self.who.name or self.who.person.user_id}. {HELP}")
+        self.say(f"techcommit console — you are {self.name_of(self.who)}. {HELP}")
+        if self.send_pending is not None:
+            self.send_pending(self)  # what the bot had queued before you came in (the demo's reminders)
         while True:
             try:
                 line = self.read(PROMPT)
@@ -59,17 +72,53 @@ class Console:
         """Run one typed line, then show what the bot sent as a result (DMs, announcements)."""
         if not line:
             return
+        word, _, rest = line.partition(" ")
         if line.isdigit():
             self.press(int(line))
         elif line.lower() in ("home", "/home"):
             self.show(self.dispatcher.home(self.who))
-        elif line.startswith("/"):
-            name, _, text = line[1:].partition(" ")
+        elif line.lower() in ("help", "?"):
+            self.say(WORDS)
+        elif word.lower() == "as":
+            self.become(rest.strip())
+        elif line.startswith("/") or word.lower() in routes.COMMANDS:  # `plan report` as `/plan report`
+            name, _, text = line.removeprefix("/").partition(" ")
             self.show(self.dispatcher.command(self.who, name.lower(), text))
         else:
             self.say(HELP)
         if self.send_pending is not None:
             self.send_pending(self)
+
+    def name_of(self, who: Who) -> str:
+        return f"{who.name} ({who.person.user_id})" if who.name else who.person.user_id
+
+    def become(self, wanted: str) -> None:
+        """`as`: list who you can be; `as U0ALICE` or `as alice`: be that person from the next line on."""
+        if not wanted:
+            lines = [
+                f"{'→' if who.person == self.who.person else ' '} {who.person.user_id:<12} {who.name}: {about}"
+                for who, about in self.people
+            ]
+            listed = "\n".join(lines) + "\n" if lines else ""
+            self.say(f"{listed}You are {self.name_of(self.who)}. `as U0ALICE` acts as someone else (any user id).")
+            return
+        found = next(
+            (
+                who
+                for who, _ in self.people
+                if wanted.lower() in (who.person.user_id.lower(), *(w.lower() for w in (who.name or "").split()[:1]))
+            ),
+            None,
+        )
+        if found is None:
+            try:
+                platform, user_id = parse_person(wanted, default_platform=self.who.person.platform)
+            except UserError:
+                self.say(f"`{wanted}` isn't someone here: `as` lists who is, or give a user id like U0ALICE.")
+                return
+            found = Who(PersonId(platform, self.who.person.team_id, user_id), None)
+        self.who = found
+        self.say(f"You are now {self.name_of(found)}.")
 
     def press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
@@ -114,7 +163,13 @@ class Console:
     def send(self, *, platform: str, recipient: str, to_channel: bool, reply: ui.Reply) -> SentMessage:
         """Print a message the bot sends on its own (the console's stand-in for Slack)."""
         self._sent += 1
-        self.say(f"── the bot posts in #{recipient} ──" if to_channel else f"── the bot DMs @{recipient} ──")
+        if to_channel:
+            self.say(f"── the bot posts in #{recipient} ──")
+        elif recipient == self.who.person.user_id:
+            self.say(f"── the bot DMs you (@{recipient}) ──")
+        else:
+            who = next((w for w, _ in self.people if w.person.user_id == recipient), None)
+            self.say(f"── the bot DMs {self.name_of(who) if who else '@' + recipient} — `as {recipient}` to answer ──")
         self.say(render_reply(reply, self.buttons))
         return SentMessage(channel=recipient if to_channel else f"D{recipient}", ts=f"{self._sent}.000")
 

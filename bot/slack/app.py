@@ -29,6 +29,8 @@ from bot.slack.home import HomeTabs
 from bot.slack.listeners import register
 from bot.slack.notifier import SlackNotifier, pace_key
 from bot.slack.response_urls import ResponseUrls
+from handlers.errors import UserError
+from handlers.plan.importing import EmailLookup
 
 # What Slack answers when it will not take the bot token at all: no retry or wait can help.
 REFUSED_TOKEN = frozenset({"invalid_auth", "account_inactive", "token_revoked", "not_authed"})
@@ -94,6 +96,20 @@ def web_client(deps: Deps) -> SlackClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def email_lookup(client: WebClient) -> EmailLookup:
+    """users.lookupByEmail: the Slack user id with this email, None if nobody has it (UserError if Slack won't say)."""
+
+    def lookup(email: str) -> str | None:
+        try:
+            return str(client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise UserError(f"Slack could not look it up ({exc.response.get('error')})") from None
+
+    return lookup
 
 
 def slack_notifier(deps: Deps, client: WebClient | None = None) -> SlackNotifier:

@@ -8,7 +8,7 @@ from handlers import ui
 from handlers.formatting import plural
 from handlers.plan.pillars import PILLAR_LABELS
 from handlers.plan.quarters import Quarter
-from handlers.plan.status import STATUS_LABELS, STATUSES, action_line, owner_text, quarter_heading
+from handlers.plan.status import NO_UPDATE_SHORT, STATUS_LABELS, STATUSES, action_line, owner_text, quarter_heading
 from storage import plan as repo
 from storage.uow import UnitOfWork
 
@@ -57,8 +57,9 @@ def report_reply(uow: UnitOfWork, *, quarter: Quarter, start_month: int) -> ui.R
 
 
 def _pillar_cell(name: str, counts: Counter[str]) -> str:
+    """`*Visibility* (3 due)` over `🟢 On track 1 · 🟠 At risk 0 · … · ⚪ No update 2`: each count named."""
     total = sum(counts.values())
-    parts = [f"{STATUS_LABELS[s].split()[0]} {counts[s]}" for s in STATUSES] + [f"⚪ {counts['none']}"]
+    parts = [f"{STATUS_LABELS[s]} {counts[s]}" for s in STATUSES] + [f"{NO_UPDATE_SHORT} {counts['none']}"]
     return f"*{name}* ({total} due)\n" + " · ".join(parts)
 
 

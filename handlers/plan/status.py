@@ -8,10 +8,12 @@ from handlers.errors import UserError
 from handlers.parsing import quote_typed
 from handlers.plan.quarters import Quarter, quarter_of
 from storage.models import PlanAction, PlanStatusUpdate
+from storage.plan import EMAIL
 
 STATUSES = ("on-track", "at-risk", "blocked", "done")
 STATUS_LABELS = {"on-track": "🟢 On track", "at-risk": "🟠 At risk", "blocked": "🔴 Blocked", "done": "✅ Done"}
 NO_UPDATE = "⚪ No update yet"
+NO_UPDATE_SHORT = "⚪ No update"  # in counts
 STATUS_EXAMPLE = "`/plan update Y1-03 on-track`, or `at-risk`, `blocked`, `done`, with an optional note after it"
 
 
@@ -35,6 +37,8 @@ def status_text(update: PlanStatusUpdate | None) -> str:
 
 
 def owner_text(action: PlanAction) -> str:
+    if action.owner_user_id and action.owner_platform == EMAIL:
+        return f"{ui.escape(action.owner_user_id)} _(not looked up in Slack yet)_"
     return ui.mention(action.owner_user_id) if action.owner_user_id else "_unassigned_"
 
 

@@ -115,6 +115,43 @@ def test_demo_console_logs_cpd(tmp_path: Path) -> None:
     assert "My techcommit" in out
 
 
+def test_demo_console_lists_its_words_and_switches_who_you_are(tmp_path: Path) -> None:
+    typed = [
+        "help",
+        "as",
+        "/event",
+        "1",  # the demo user takes the last place at event 1
+        "as alice",
+        "/event",
+        "1",  # Alice: the waitlist
+        "/plan",
+        "1",  # Alice's own action: On track
+        "as U0DEMO",
+        "/event",
+        "3",  # Can't go: Alice moves up and is told
+        "plan report",  # without the slash
+        "as U0NEWCOMER",
+        "as Nobody Special",
+        "quit",
+    ]
+    result = run(["demo", "--files", str(tmp_path / "files")], clean_env(), tmp_path, stdin="\n".join(typed) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    words = out.split("The console's own words:")[1].split("> ")[0]
+    for word in ("home", "as", "quit", "1, 2, …", "help", "cancel", "`-` clears"):
+        assert word in words
+    assert "U0ALICE      Alice Hughes: technician" in out
+    assert "U0ORGANISER  Olu Adeyemi" in out
+    assert "You are now Alice Hughes (U0ALICE)." in out
+    assert "you're number 1 on the waitlist" in out
+    assert "🟢 On track (" in out.split("You are now Alice Hughes")[1]  # her button recorded it
+    moved_up = out.split("You are now Demo Technician (U0DEMO).")[1]
+    assert "── the bot DMs Alice Hughes (U0ALICE) — `as U0ALICE` to answer ──\n🎉 A place came up" in moved_up
+    assert "🟢 On track 1 · 🟠 At risk 0 · 🔴 Blocked 0 · ✅ Done 0 · ⚪ No update" in moved_up
+    assert "You are now U0NEWCOMER." in out
+    assert "`Nobody Special` isn't someone here" in out
+
+
 def test_socket_mode_needs_the_app_token(tmp_path: Path) -> None:
     result = run(["socket"], clean_env(SLACK_BOT_TOKEN=TOKEN, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), tmp_path)
     assert result.returncode == 2

@@ -134,6 +134,48 @@ def test_dry_run_and_without_a_token(engine: Engine, fake_slack: FakeSlack, tmp_
     assert "Nothing has been sent yet." in run(["deliveries", "list"], env, tmp_path).stdout
 
 
+def test_without_a_token_owners_given_by_email_are_kept_and_a_later_run_with_one_looks_them_up(
+    engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = env_for(engine, fake_slack)
+    no_token = {k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}
+    imported = run(["plan", "import", str(SEED), "--default-owner", "kate@example.ac.uk"], no_token, tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "Owners: none. Unassigned: 0." in imported.stdout
+    assert "Owners kept as emails, to look up in Slack: kate@example.ac.uk (27)." in imported.stdout
+    extra = tmp_path / "extra.csv"
+    extra.write_text("ref,year,title,owner,quarters,pillar\nX1,2018,Extra action,nobody@example.org,Q4,\n")
+    assert run(["plan", "import", str(extra)], no_token, tmp_path).returncode == 0
+
+    stopped = run(["reminders", "run", "--as-of", "2019-08-01T09:00"], no_token, tmp_path)
+    assert stopped.returncode == 2
+    assert "SLACK_BOT_TOKEN is not set" in stopped.stderr
+    assert "`techcommit reminders run --as-of 2019-08-01T09:00 --dry-run --show`" in stopped.stderr
+    shown = run(["reminders", "run", "--as-of", "2019-08-01T09:00", "--dry-run", "--show"], no_token, tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "would queue plan-quarter:2018Q4:email:kate@example.ac.uk\n── to @kate@example.ac.uk ──" in shown.stdout
+    kates = shown.stdout.split("── to @kate@example.ac.uk ──")[1].split("── to ")[0]
+    assert "You own 8 Technician Commitment actions due this quarter" in kates
+    assert "Y1-13 To ensure sustainability" in kates
+    assert "Extra action" in shown.stdout.split("── to @nobody@example.org ──")[1]
+    assert "are looked up in Slack by the first run with SLACK_BOT_TOKEN" in shown.stdout
+    assert fake_slack.calls == []
+
+    fake_slack.users_by_email["kate@example.ac.uk"] = "U0KATE"
+    sent = run(["reminders", "run", "--as-of", "2019-08-01T09:00"], env, tmp_path)
+    assert sent.returncode == 0, sent.stderr
+    assert "owner  kate@example.ac.uk is U0KATE" in sent.stdout
+    assert "owner  nobody@example.org: no Slack user has this email; 1 action(s) left unassigned" in sent.stdout
+    assert "sent   plan-quarter:2018Q4:slack:U0KATE" in sent.stdout
+    assert [c.response["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["DU0KATE"]
+    with engine.connect() as conn:
+        owners = set(conn.execute(select(PlanAction.owner_platform, PlanAction.owner_user_id)).all())
+    assert owners == {("slack", "U0KATE"), (None, None)}
+    assert len(fake_slack.calls_to("users.lookupByEmail")) == 2
+    run(["reminders", "run", "--as-of", "2019-08-01T09:05"], env, tmp_path)
+    assert len(fake_slack.calls_to("users.lookupByEmail")) == 2  # nothing left to look up
+
+
 def test_console_organiser_creates_an_event_another_user_rsvps_and_the_reminder_reaches_only_them(
     engine: Engine, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

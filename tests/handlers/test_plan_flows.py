@@ -12,6 +12,7 @@ from handlers import ui
 from handlers.clock import FixedClock
 from handlers.context import Policy
 from handlers.ids import ActionId, FormId, InputId
+from handlers.plan.importing import look_up_owners
 from storage import plan as plan_repo
 from storage.models import PlanStatusUpdate
 from storage.people import PersonId
@@ -137,8 +138,10 @@ def test_report_shows_counts_by_pillar_and_gaps(bot: Dispatcher) -> None:
     shown = text_of(bot.command(OTHER, "plan", "report 2018Q4"))
     assert "Action plan — 2018Q4 (Aug – Oct 2019)" in shown
     assert "9 actions due · 2 updated · 7 with no update · 1 unassigned" in shown
-    assert "*Sustainability* (3 due)\n🟢 1 · 🟠 0 · 🔴 0 · ✅ 0 · ⚪ 2" in shown
-    assert "*Career development* (1 due)\n🟢 0 · 🟠 0 · 🔴 1 · ✅ 0 · ⚪ 0" in shown
+    sustainability = "🟢 On track 1 · 🟠 At risk 0 · 🔴 Blocked 0 · ✅ Done 0 · ⚪ No update 2"
+    assert f"*Sustainability* (3 due)\n{sustainability}" in shown
+    career = "🟢 On track 0 · 🟠 At risk 0 · 🔴 Blocked 1 · ✅ Done 0 · ⚪ No update 0"
+    assert f"*Career development* (1 due)\n{career}" in shown
     assert "*No update this quarter*" in shown
     assert "*Y1-01*" in shown
     assert "*Unassigned*" in shown
@@ -189,3 +192,41 @@ def test_an_imported_plan_is_planned_for_as_it_is_at_once(uow_factory: UnitOfWor
             ).all()
         )
     assert counted == {"plan_action": 40, "plan_action_quarter": 40}
+
+
+def test_an_owner_known_only_by_email_is_kept_shown_and_looked_up_later(
+    uow_factory: UnitOfWorkFactory, policy: Policy
+) -> None:
+    clock = FixedClock(IN_2018Q4)
+    plan = csv_plan(
+        [("E1", 2018, "Emailed action", "Kate@Example.ac.uk", "Q4", ""), ("E2", 2018, "Other", "", "Q4", "")]
+    )
+    report = load_plan(uow_factory, plan, now=clock.now(), default_owner="ann@example.ac.uk")
+    assert report.by_email == {"kate@example.ac.uk": 1, "ann@example.ac.uk": 1}
+    assert report.unresolved == []
+    assert report.unassigned == []
+    bot = Dispatcher(uow=uow_factory, clock=clock, policy=policy)
+    shown = text_of(bot.command(OTHER, "plan", "report 2018Q4"))
+    assert "*E1* Emailed action — kate@example.ac.uk _(not looked up in Slack yet)_" in shown
+    assert "*Unassigned*" not in shown
+    with uow_factory(write=False) as uow:
+        assert plan_repo.owners_due(uow, plan_year=2018, quarter=4) == []  # a real pass cannot reach them
+
+    people = {"kate@example.ac.uk": "U0KATE"}
+    found = look_up_owners(uow_factory, platform="slack", lookup=people.get, now=clock.now)
+    assert found.found == {"kate@example.ac.uk": "U0KATE"}
+    assert found.not_found == {"ann@example.ac.uk": 1}
+    with uow_factory(write=False) as uow:
+        assert plan_repo.owners_due(uow, plan_year=2018, quarter=4) == [("slack", "U0KATE")]
+        assert [a.ref for a in plan_repo.unassigned_actions(uow)] == ["E2"]
+    assert "*E1* Emailed action" in text_of(bot.command(Who(PersonId("slack", "T0TEST", "U0KATE")), "plan", ""))
+
+
+def test_reimporting_with_the_user_id_replaces_an_owner_kept_as_email(uow_factory: UnitOfWorkFactory) -> None:
+    clock = FixedClock(IN_2018Q4)
+    by_email = csv_plan([("E1", 2018, "Emailed action", "kate@example.ac.uk", "Q4", "")])
+    load_plan(uow_factory, by_email, now=clock.now())
+    again = load_plan(uow_factory, csv_plan([("E1", 2018, "Emailed action", "U0KATE", "Q4", "")]), now=clock.now())
+    assert again.owners == {"U0KATE": 1}
+    third = load_plan(uow_factory, by_email, now=clock.now())
+    assert third.owners == {"U0KATE": 1}  # a found owner is kept
