@@ -14,7 +14,6 @@ from handlers.parsing import MAX_MINUTES, clean_line, clean_paragraphs, parse_du
 from storage.events import EventFields
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):?([0-5]\d)$")
-_HOURS = re.compile(r"^\d{1,3}([.,]\d{1,2})?$")
 MAX_CAPACITY = 10_000
 
 
@@ -136,7 +135,7 @@ def _cpd_minutes(value: str, errors: dict[str, str]) -> int | None:
     if not value:
         return None
     try:
-        return parse_duration(value + "h" if _HOURS.match(value) else value)
+        return parse_duration(value, bare_hours=True)  # the field is "CPD hours": `1.5` is hours
     except UserError as exc:
         errors[InputId.EVENT_CPD_HOURS] = exc.message
         return None
