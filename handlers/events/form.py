@@ -69,9 +69,13 @@ def read_event_form(values: dict[str, str | None], *, now: datetime, zone: ZoneI
     if start_day and start_time and end_day and end_time:
         starts_at = datetime.combine(start_day, start_time, tzinfo=zone)
         ends_at = datetime.combine(end_day, end_time, tzinfo=zone)
-        if starts_at <= now:
-            errors[InputId.EVENT_START_TIME] = "That time has passed; pick a time in the future."
-        if ends_at <= starts_at:
+        if start_day < now.astimezone(zone).date():  # the day is wrong, not the time
+            errors[InputId.EVENT_START_DATE] = f"{start_day:%d %b %Y} has passed; pick a date from today on."
+        elif starts_at <= now:
+            errors[InputId.EVENT_START_TIME] = "That time has passed today; pick a later time."
+        if end_day < start_day:
+            errors[InputId.EVENT_END_DATE] = "The end date is before the start date."
+        elif ends_at <= starts_at:
             errors[InputId.EVENT_END_TIME] = "The event must end after it starts."
         elif ends_at - starts_at > timedelta(days=14):
             errors[InputId.EVENT_END_DATE] = "An event lasts two weeks at most."
