@@ -167,17 +167,24 @@ def parse_tags(text: str) -> tuple[str, ...]:
 
 
 def parse_mention(text: str) -> str:
-    """Read a person as `<@U123|name>`, `<@U123>`, `U123` (Slack) or a Teams (Entra ID) object id."""
+    """Read a person as `<@U123|name>`, `<@U123>` (a Slack mention), `U123` or `@U123` (typed in the
+    console), or a Teams (Entra ID) object id."""
     token = text.strip()
     if match := _MENTION.match(token):
         return match.group(1)
-    if _USER_ID.match(token):
-        return token
-    if _AAD_ID.match(token):
-        return token.lower()
-    raise UserError(
-        f"`{quote_typed(text)}` isn't a person I recognise — mention them with @.", example="`@alice` or `U0123ABCD`"
-    )
+    bare = token.removeprefix("@")
+    if _USER_ID.match(bare):
+        return bare
+    if _AAD_ID.match(bare):
+        return bare.lower()
+    example = "`@alice` picked from Slack's list of people, or a member id like `U0123ABCD`"
+    if token.startswith("@"):
+        raise UserError(
+            f"I can't tell who `{quote_typed(text)}` is from a name: pick them from the list Slack shows "
+            "as you type @, so it becomes a mention, or give their member id.",
+            example=example,
+        )
+    raise UserError(f"`{quote_typed(text)}` isn't a person I recognise.", example=example)
 
 
 def parse_person(text: str, *, default_platform: str) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.console.render import markup_to_text
 from bot.console.repl import Console
 from bot.dispatch import Dispatcher, Who
 from handlers.clock import FixedClock
@@ -99,3 +100,13 @@ def test_the_end_of_input_in_a_form_cancels_it_without_a_traceback(
     out = run_console(bot, ["/event create", "Half typed"], tmp_path)
     assert "Cancelled; nothing was saved." in out
     assert events(uow_factory) == 0
+
+
+def test_an_evidence_link_is_shown_once(bot: Dispatcher, tmp_path: Path) -> None:
+    """Not `url (url)` (issue #17, item 7); a link with its own label still shows both."""
+    url = "https://example.ac.uk/certificates/" + "c" * 60  # longer than the card's 80 characters
+    form = ["", "1h", "", "Fume cupboard course", "", "", "", url]  # date, duration, type, title, ..., evidence
+    out = run_console(bot, ["/cpd add", *form, "quit"], tmp_path)
+    [evidence] = [line for line in out.splitlines() if "Evidence:" in line]
+    assert evidence.strip() == f"Evidence: {url}"
+    assert markup_to_text("<https://example.ac.uk/tc|the plan>") == "the plan (https://example.ac.uk/tc)"
