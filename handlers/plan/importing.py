@@ -24,6 +24,7 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already as the file has them
     unresolved: list[tuple[str, str, str]] = field(default_factory=list)  # (ref, owner as written, why)
     unassigned: list[str] = field(default_factory=list)
     owners: Counter[str] = field(default_factory=Counter)
@@ -86,8 +87,10 @@ def import_plan(
             pillar=parsed.pillar,
             owner=owner or default,
         )
-        action, created = repo.upsert_action(uow, spec=spec, explicit_pillar=parsed.pillar_stated, now=now)
-        (report.created if created else report.updated).append(action.ref)
+        action, outcome = repo.upsert_action(uow, spec=spec, explicit_pillar=parsed.pillar_stated, now=now)
+        {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}[outcome].append(
+            action.ref
+        )
         if action.owner_user_id:
             report.owners[action.owner_user_id] += 1
         else:
