@@ -22,7 +22,7 @@ def month_strip(entries: Sequence[EntryLike], today: date) -> str:
     window = rolling_12_months(today)
     assert window.start is not None
     seen = {(e.occurred_on.year, e.occurred_on.month) for e in entries if window.contains(e.occurred_on)}
-    marks = []
+    marks: list[str] = []
     year, month = window.start.year, window.start.month
     while (year, month) <= (today.year, today.month):
         label = f"{date(year, month, 1):%b}" + (f" {year}" if not marks or month == 1 else "")
