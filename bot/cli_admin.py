@@ -155,10 +155,12 @@ def _email_lookup(deps: Deps) -> EmailLookup:
 
 
 def _print_import(file: Path, report: ImportReport) -> None:
-    total = len(report.created) + len(report.updated)
+    total = len(report.created) + len(report.updated) + len(report.unchanged)
     span = f", {report.first}–{report.last}" if report.first else ""
+    unchanged = f", {len(report.unchanged)} unchanged" if report.unchanged else ""
     typer.echo(
-        f"Imported {total} actions from {file.name}{span}: {len(report.created)} new, {len(report.updated)} updated."
+        f"Imported {total} actions from {file.name}{span}: "
+        f"{len(report.created)} new, {len(report.updated)} updated{unchanged}."
     )
     owners = ", ".join(f"{user} ({count})" for user, count in report.owners.most_common())
     typer.echo(

@@ -86,12 +86,17 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def require(self, *names: str) -> None:
-        """Raise ConfigError naming the first of `names` that is not set."""
+        """Raise ConfigError naming every one of `names` that is not set, in one line."""
+        missing = []
         for name in names:
             value = getattr(self, name)
-            secret = value.get_secret_value() if isinstance(value, SecretStr) else value
-            if not secret:
-                raise ConfigError(f"{name.upper()} is not set: put it in the environment or in .env (see .env.example)")
+            if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+                missing.append(name.upper())
+        if len(missing) == 1:
+            raise ConfigError(f"{missing[0]} is not set: put it in the environment or in .env (see .env.example)")
+        if missing:
+            listed = ", ".join(missing[:-1]) + f" and {missing[-1]}"
+            raise ConfigError(f"{listed} are not set: put them in the environment or in .env (see .env.example)")
 
     def secret(self, name: str) -> str:
         """The value of a secret setting (after `require`)."""

@@ -28,6 +28,8 @@ class ActionId(StrEnum):
     EVENT_ICS_SEND = "event-ics-send"
     EVENT_CREDIT_LOG = "event-credit-log"
     EVENT_LIST_SHOW = "event-list-show"
+    EVENT_CANCEL_CONFIRM = "event-cancel-confirm"
+    EVENT_CANCEL_KEEP = "event-cancel-keep"
     PRIVACY_FORGET_CONFIRM = "privacy-forget-confirm"
     PRIVACY_FORGET_CANCEL = "privacy-forget-cancel"
 

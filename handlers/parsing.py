@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -13,14 +14,18 @@ MAX_MINUTES = 200 * 60
 EARLIEST_DATE = date(1970, 1, 1)
 MAX_TAG_LENGTH = 40
 
+_HOUR_UNIT = r"(?:hours?|hrs?|h)"
+_MINUTE_UNIT = r"(?:minutes?|mins?|m)"
 _DURATION = re.compile(
-    r"""^(?:
-        (?P<hours>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:h|hr|hrs|hour|hours)
-        (?:\s*(?P<hmins>\d{1,4})\s*(?:m|min|mins|minute|minutes)?)?
-      | (?P<mins>\d{1,5})\s*(?:m|min|mins|minute|minutes)
+    rf"""^(?:
+        (?P<hours>\d{{1,4}}(?:[.,]\d{{1,3}})?)\s*{_HOUR_UNIT}
+        (?:\s*(?P<hmins>\d{{1,5}})\s*{_MINUTE_UNIT} | (?P<glued>\d{{1,2}}))?  # `1h 30m`, `1h30`
+      | (?P<mins>\d{{1,5}})\s*{_MINUTE_UNIT}
     )$""",
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
+_BARE_NUMBER = re.compile(r"^\d{1,4}(?:[.,]\d{1,3})?$", re.ASCII)
+MAX_DURATION_WORDS = 4  # `1 hour 30 minutes`
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TAG = re.compile(r"^[^\W_][\w-]*$")
@@ -31,7 +36,7 @@ _AAD_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 _PLATFORM_PERSON = re.compile(r"^(slack|teams):(.+)$", re.IGNORECASE)
 _ENTRY_ID = re.compile(r"^#?(\d{1,12})$")
 
-DURATION_EXAMPLE = "`2h`, `1.5h`, `90m` or `1h30m`"
+DURATION_EXAMPLE = "`2h`, `1.5h`, `90m`, `1h30m`, `1h 30m` or `2 hours`"
 DATE_EXAMPLE = "`2026-11-20`, `20/11/2026`, `today` or `yesterday`"
 
 
@@ -52,21 +57,49 @@ def clean_paragraphs(text: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip()
 
 
-def parse_duration(text: str) -> int:
-    """Read a duration like `2h`, `1.5h`, `90m`, `1h30m` as whole minutes (1 min to 200 h)."""
-    match = _DURATION.match(text.strip())
+def parse_duration(text: str, *, bare_hours: bool = False) -> int:
+    """Read a duration as whole minutes (1 min to 200 h): the one reader for every place one is typed.
+
+    `2h`, `1.5h`, `90m`, `1h30m`, `1h 30m`, `2 hours`, `1 hour 30 minutes`, `1 h 30 min` (as the bot
+    shows durations). A bare number is refused (hours or minutes?) unless `bare_hours`, for a field
+    labelled in hours.
+    """
+    cleaned = clean_line(text)
+    if bare_hours and _BARE_NUMBER.match(cleaned):
+        cleaned += "h"
+    match = _DURATION.match(cleaned)
     if not match:
+        if _BARE_NUMBER.match(cleaned):
+            number = quote_typed(cleaned)
+            raise UserError(
+                f"`{number}` needs a unit: `{number}h` for hours or `{number}m` for minutes.",
+                example=DURATION_EXAMPLE,
+            )
         raise UserError(f"I couldn't read `{quote_typed(text)}` as a duration.", example=DURATION_EXAMPLE)
     if match["mins"] is not None:
         minutes = int(match["mins"])
     else:
         hours = float(match["hours"].replace(",", "."))
-        minutes = round(hours * 60) + int(match["hmins"] or 0)
+        minutes = round(hours * 60) + int(match["hmins"] or match["glued"] or 0)
     if minutes < 1:
         raise UserError("A CPD activity must last at least one minute.", example=DURATION_EXAMPLE)
     if minutes > MAX_MINUTES:
         raise UserError("That's more than 200 hours — log long courses as several entries.", example=DURATION_EXAMPLE)
     return minutes
+
+
+def duration_words(words: Sequence[str]) -> int:
+    """How many words at the start of `words` spell a duration (the most that do), or 0."""
+    for count in range(min(len(words), MAX_DURATION_WORDS), 0, -1):
+        if _DURATION.match(" ".join(words[:count])):
+            return count
+    return 0
+
+
+def duration_text(minutes: int) -> str:
+    """Minutes as a person would type them back: `1h30m`, `2h`, `45m`."""
+    hours, mins = divmod(minutes, 60)
+    return f"{hours}h{mins}m" if hours and mins else (f"{hours}h" if hours else f"{mins}m")
 
 
 def parse_date(text: str, *, today: date) -> date:
@@ -134,17 +167,24 @@ def parse_tags(text: str) -> tuple[str, ...]:
 
 
 def parse_mention(text: str) -> str:
-    """Read a person as `<@U123|name>`, `<@U123>`, `U123` (Slack) or a Teams (Entra ID) object id."""
+    """Read a person as `<@U123|name>`, `<@U123>` (a Slack mention), `U123` or `@U123` (typed in the
+    console), or a Teams (Entra ID) object id."""
     token = text.strip()
     if match := _MENTION.match(token):
         return match.group(1)
-    if _USER_ID.match(token):
-        return token
-    if _AAD_ID.match(token):
-        return token.lower()
-    raise UserError(
-        f"`{quote_typed(text)}` isn't a person I recognise — mention them with @.", example="`@alice` or `U0123ABCD`"
-    )
+    bare = token.removeprefix("@")
+    if _USER_ID.match(bare):
+        return bare
+    if _AAD_ID.match(bare):
+        return bare.lower()
+    example = "`@alice` picked from Slack's list of people, or a member id like `U0123ABCD`"
+    if token.startswith("@"):
+        raise UserError(
+            f"I can't tell who `{quote_typed(text)}` is from a name: pick them from the list Slack shows "
+            "as you type @, so it becomes a mention, or give their member id.",
+            example=example,
+        )
+    raise UserError(f"`{quote_typed(text)}` isn't a person I recognise.", example=example)
 
 
 def parse_person(text: str, *, default_platform: str) -> tuple[str, str]:

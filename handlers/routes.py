@@ -55,6 +55,8 @@ ACTIONS: dict[str, ActionHandler] = {
     ActionId.EVENT_ICS_SEND: event_actions.send_calendar,
     ActionId.EVENT_CREDIT_LOG: event_actions.log_credit,
     ActionId.EVENT_LIST_SHOW: event_actions.show_list,
+    ActionId.EVENT_CANCEL_CONFIRM: event_actions.confirm_cancel,
+    ActionId.EVENT_CANCEL_KEEP: event_actions.keep,
     ActionId.PRIVACY_FORGET_CONFIRM: privacy.forget,
     ActionId.PRIVACY_FORGET_CANCEL: privacy.keep,
 }

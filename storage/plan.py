@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import func, select, text
 
@@ -31,21 +32,22 @@ class ActionSpec:
 
 def upsert_action(
     uow: UnitOfWork, *, spec: ActionSpec, explicit_pillar: bool, now: datetime
-) -> tuple[PlanAction, bool]:
+) -> tuple[PlanAction, Literal["created", "updated", "unchanged"]]:
     """Create the action or update its title and quarters; owners and history are kept.
 
     An owner from the file is set only on an action that has none (or only an email still to look
     up, when the file's owner is a user id); a pillar is replaced only when the file states one
-    (`explicit_pillar`), otherwise filled in when missing.
+    (`explicit_pillar`), otherwise filled in when missing. Says whether the action was created,
+    changed, or already as the file has it (then left untouched).
     """
     action = get_action(uow, ref=spec.ref)
     created = action is None
     if action is None:
         action = PlanAction(ref=spec.ref, created_at=now)
         uow.session.add(action)
+    before = _as_stored(action)
     action.plan_year_number = spec.plan_year_number
     action.title = spec.title
-    action.updated_at = now
     if spec.pillar and (explicit_pillar or action.pillar is None):
         action.pillar = spec.pillar
     awaiting_lookup = action.owner_platform == EMAIL and spec.owner is not None and spec.owner[0] != EMAIL
@@ -55,8 +57,24 @@ def upsert_action(
     action.quarters = [
         current.get(key) or PlanActionQuarter(plan_year=key[0], quarter=key[1]) for key in sorted(set(spec.quarters))
     ]
+    changed = created or _as_stored(action) != before
+    if changed:
+        action.updated_at = now
     uow.session.flush()
-    return action, created
+    return action, "created" if created else "updated" if changed else "unchanged"
+
+
+def _as_stored(action: PlanAction) -> tuple[object, ...]:
+    """What an import may change on an action, to tell whether it did."""
+    quarters = sorted((q.plan_year, q.quarter) for q in action.quarters) if action.id is not None else []
+    return (
+        action.plan_year_number,
+        action.title,
+        action.pillar,
+        action.owner_platform,
+        action.owner_user_id,
+        tuple(quarters),
+    )
 
 
 def get_action(uow: UnitOfWork, *, ref: str) -> PlanAction | None:

@@ -49,17 +49,20 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+UPGRADE_HINT = "run `./tc db upgrade` in the project folder (`techcommit db upgrade` where techcommit is installed)"
+
+
 def schema_problem(engine: Engine) -> str | None:
     """Explain why the database cannot be served, or None when it is at the head migration."""
     current, head = current_revision(engine), head_revision()
     if current == head:
         return None
     if current is None:
-        return "the database has no schema yet; run `techcommit db upgrade`"
+        return f"the database has no schema yet; {UPGRADE_HINT}"
     known = {rev.revision for rev in _scripts().walk_revisions()}
     if current not in known:
         return f"the database is at migration {current}, newer than this code knows; upgrade techcommit"
-    return f"the database schema is behind ({current}, code needs {head}); run `techcommit db upgrade`"
+    return f"the database schema is behind ({current}, code needs {head}); {UPGRADE_HINT}"
 
 
 def backup_sqlite(engine: Engine, destination: str) -> int:

@@ -11,9 +11,15 @@ from handlers import ui
 CANCELLED = object()
 
 
-def ask(item: ui.Input, read: Callable[[str], str], say: Callable[[str], None]) -> str | object | None:
-    """Ask for one input; Enter keeps the value shown in [brackets], '-' clears it, 'cancel' stops."""
-    current = initial_text(item)
+def ask(
+    item: ui.Input, read: Callable[[str], str], say: Callable[[str], None], *, typed: str | None = None
+) -> str | object | None:
+    """Ask for one input; Enter keeps the value shown in [brackets], '-' clears it, 'cancel' stops.
+
+    `typed` is what the person typed last time, shown when the input itself can't hold it (a channel,
+    a date that isn't one).
+    """
+    current = initial_text(item) or typed or ""
     suffix = " (optional)" if item.optional else ""
     if isinstance(item, ui.SelectInput):
         say(f"{item.label}{suffix}:")

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers import ui
 
 
 def markup_to_text(markup: str) -> str:
     """Turn chat markup into readable terminal text."""
-    text = ui.LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", markup)
+    text = ui.LINK.sub(_link_text, markup)
     text = ui.BARE_LINK.sub(r"\1", text)
     text = ui.MENTION.sub(r"@\1", text)
     text = ui.CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
     text = ui.BOLD.sub(r"\1", text)
     text = ui.ITALIC.sub(r"\1", text)
     return ui.unescape(text)
+
+
+def _link_text(link: re.Match[str]) -> str:
+    """`label (url)`, or the url once when the label is the url itself (or the url clipped)."""
+    url, label = link.group(1), link.group(2)
+    if label == url or (label.endswith("…") and url.startswith(label[:-1])):
+        return url
+    return f"{label} ({url})"
 
 
 def render_reply(reply: ui.Reply, buttons: list[ui.Button]) -> str:

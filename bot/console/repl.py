@@ -174,29 +174,50 @@ class Console:
         return SentMessage(channel=recipient if to_channel else f"D{recipient}", ts=f"{self._sent}.000")
 
     def fill(self, form: ui.Form) -> None:
-        """Ask for each field of the form, submit, and ask again for the fields with problems."""
-        self.say(f"── {form.title} ── (Enter keeps the value in [brackets]; '-' clears it; 'cancel' stops)")
+        """Ask for each field of the form and submit; after a refusal, every field again (Enter keeps it).
+
+        Ctrl-C (or the end of input) inside the form cancels the form, not the console.
+        """
+        self.say(f"── {form.title} ── (Enter keeps the value in [brackets]; '-' clears it; 'cancel' or Ctrl-C stops)")
         inputs = [item for item in form.items if isinstance(item, ui.Input)]
         notes = [item for item in form.items if not isinstance(item, ui.Input)]
         if notes:
             self.say(render_reply(ui.Reply(blocks=tuple(notes), text=""), []))
         values: dict[str, str | None] = {}
-        pending = inputs
+        problems: dict[str, str] = {}
         while True:
-            for item in pending:
-                answer = forms.ask(item, self.read, self.say)
-                if answer is forms.CANCELLED:
-                    self.say("Cancelled; nothing was saved.")
-                    return
-                values[item.id] = answer  # type: ignore[assignment]
+            try:
+                answers = self._answers(inputs, problems, values)
+            except (KeyboardInterrupt, EOFError):
+                answers = None
+                self.say()
+            if answers is None:
+                self.say("Cancelled; nothing was saved.")
+                return
+            values.update(answers)
             result = self.dispatcher.submit(self.who, ui.Submission(form.callback, values, form.state))
             if not isinstance(result, ui.FormErrors):
                 self.show(result)
                 return
-            for input_id, message in result.errors.items():
+            problems = dict(result.errors)
+            for input_id, message in problems.items():
                 self.say(f"! {forms.label_of(inputs, input_id)}: {message}")
+            self.say("Every field again — Enter keeps what you typed; change the ones marked !")
             inputs = [forms.with_value(item, values.get(item.id)) for item in inputs]
-            pending = [item for item in inputs if item.id in result.errors] or inputs
+
+    def _answers(
+        self, inputs: list[ui.Input], problems: dict[str, str], typed: dict[str, str | None]
+    ) -> dict[str, str | None] | None:
+        """One answer per input (None: the person cancelled); a field with a problem shows it first."""
+        answers: dict[str, str | None] = {}
+        for item in inputs:
+            if item.id in problems:
+                self.say(f"! {problems[item.id]}")
+            answer = forms.ask(item, self.read, self.say, typed=typed.get(item.id))
+            if answer is forms.CANCELLED:
+                return None
+            answers[item.id] = answer  # type: ignore[assignment]
+        return answers
 
     def _yes(self, question: str) -> bool:
         return self.read(f"{question} [y/N]: ").strip().lower() in ("y", "yes")

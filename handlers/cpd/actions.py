@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers import ui
 from handlers.context import Ctx
 from handlers.cpd import operations as ops
-from handlers.cpd.command import parse_export_args
+from handlers.cpd.command import LIST_PERIODS, parse_export_args
 from handlers.cpd.draft import draft_from_form
 from handlers.cpd.periods import parse_period
 from handlers.errors import UserError
@@ -46,7 +46,7 @@ def turn_page(ctx: Ctx, action: ui.Action) -> ui.Reply:
     if not page.isdigit():
         raise UserError("That button is out of date; run `/cpd list` again.")
     period = parse_period(
-        period_key, today=ctx.today(), start_month=ctx.policy.cpd_year_start_month, allow=("year", "all")
+        period_key, today=ctx.today(), start_month=ctx.policy.cpd_year_start_month, allow=LIST_PERIODS
     )
     return ops.show_list(ctx, period, int(page), replace=True)
 

@@ -12,15 +12,18 @@ from handlers.cpd.kinds import ActivityType, parse_activity_type
 from handlers.errors import UserError
 from handlers.ids import InputId
 from handlers.parsing import (
+    DURATION_EXAMPLE,
     MAX_MINUTES,
     clean_line,
     clean_paragraphs,
+    duration_words,
     is_tag_token,
     parse_date,
     parse_duration,
     parse_tag,
     parse_tags,
     parse_url,
+    quote_typed,
     tokenise,
 )
 from handlers.ui import FormErrors
@@ -97,11 +100,14 @@ def parse_quick_add(text: str, *, today: date) -> EntryDraft:
     tokens = tokenise(text)
     if not tokens:
         raise UserError("Tell me how long it took and what it was.", example=ADD_EXAMPLE)
-    minutes = parse_duration(tokens[0])
+    used = duration_words(tokens)
+    if not used:
+        raise _duration_first(tokens)
+    minutes = parse_duration(" ".join(tokens[:used]))
     words: list[str] = []
     options: dict[str, str] = {}
     tags: dict[str, None] = {}
-    rest = iter(tokens[1:])
+    rest = iter(tokens[used:])
     for token in rest:
         key, sep, value = token.partition(":")
         if sep and key.lower() in ("type", "date"):
@@ -122,6 +128,24 @@ def parse_quick_add(text: str, *, today: date) -> EntryDraft:
         activity_type=parse_activity_type(options["type"]) if "type" in options else DEFAULT_TYPE,
         title=" ".join(words),  # tokens: control characters and runs of spaces are gone already
         tags=tuple(tags),
+    )
+
+
+def _duration_first(tokens: list[str]) -> UserError:
+    """The error for a quick add that doesn't start with a duration: the same line, put right if it can be."""
+    for start in range(1, len(tokens)):
+        used = duration_words(tokens[start:])
+        if used:
+            moved = tokens[start : start + used] + tokens[:start] + tokens[start + used :]
+            return UserError(
+                f"Start with the duration: `/cpd add {quote_typed(' '.join(moved), limit=120)}`.",
+                example=DURATION_EXAMPLE,
+            )
+    if tokens and tokens[0][:1].isdigit():
+        parse_duration(tokens[0])  # raises: says what is wrong with it (`2` needs a unit, ...)
+    return UserError(
+        f"Start with how long it took ({DURATION_EXAMPLE}), then what it was.",
+        example=ADD_EXAMPLE,
     )
 
 

@@ -11,6 +11,9 @@ from handlers.parsing import quote_typed
 
 PERIOD_EXAMPLE = "`2026`, `12m` or `all`"
 _YEAR = re.compile(r"^(\d{4})(?:/(\d{2}))?$")
+_THIS_YEAR = ("year", "this", "current")
+_ROLLING = ("12m", "12months", "rolling")
+PERIOD_WORDS = (*_THIS_YEAR, *_ROLLING, "all")  # the periods spelt in letters
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,9 @@ def parse_period(
 ) -> Period:
     """Read a period: a CPD year (`2026`, `2026/27`), `12m` or `all`; empty is this CPD year."""
     word = text.strip().lower()
-    if not word or word in ("year", "this", "current"):
+    if not word or word in _THIS_YEAR:
         return cpd_year(cpd_year_of(today, start_month=start_month), start_month=start_month)
-    if word in ("12m", "12months", "rolling") and "12m" in allow:
+    if word in _ROLLING and "12m" in allow:
         return rolling_12_months(today)
     if word == "all" and "all" in allow:
         return ALL_TIME

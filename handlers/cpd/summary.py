@@ -9,16 +9,26 @@ from handlers import formatting as fmt
 from handlers import ui
 from handlers.cpd.kinds import ActivityType
 from handlers.cpd.periods import Period, rolling_12_months
-from handlers.cpd.standards import EntryLike, StandardCheck, active_months, check_standards, months_back
+from handlers.cpd.standards import EntryLike, StandardCheck, check_standards
 from handlers.ids import ActionId
 
 
 def month_strip(entries: Sequence[EntryLike], today: date) -> str:
-    """Twelve marks, oldest month first: `N■ D□ J■ …`."""
-    marks = active_months(entries, today)
-    return " ".join(
-        f"{date(y, m, 1):%b}{'■' if on else '□'}" for (y, m), on in zip(months_back(today), marks, strict=True)
-    )
+    """One mark per calendar month the last 12 months touch, oldest first: `Dec 2025■ Jan 2026□ Feb■ …`.
+
+    The window runs from a day after today's date a year ago, so it starts partway through a month
+    (and then touches 13): that first month is shown too, with its year, as is each January.
+    """
+    window = rolling_12_months(today)
+    assert window.start is not None
+    seen = {(e.occurred_on.year, e.occurred_on.month) for e in entries if window.contains(e.occurred_on)}
+    marks: list[str] = []
+    year, month = window.start.year, window.start.month
+    while (year, month) <= (today.year, today.month):
+        label = f"{date(year, month, 1):%b}" + (f" {year}" if not marks or month == 1 else "")
+        marks.append(label + ("■" if (year, month) in seen else "□"))
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return " ".join(marks)
 
 
 def summary_reply(

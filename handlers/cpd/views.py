@@ -11,6 +11,7 @@ from handlers.cpd.draft import TEXT_LIMIT, TITLE_LIMIT
 from handlers.cpd.kinds import ActivityType, is_pillar, label_of
 from handlers.cpd.periods import Period
 from handlers.ids import ActionId, FormId, InputId
+from handlers.parsing import duration_text
 from storage.models import CpdEntry
 
 PAGE_SIZE = 10
@@ -79,8 +80,8 @@ def entry_form(entry: CpdEntry | None, *, today: date, state: dict[str, str] | N
         ui.TextInput(
             InputId.CPD_DURATION,
             "Duration",
-            initial=_duration_text(entry.minutes) if entry else "",
-            placeholder="e.g. 1h30m, 2h or 45m",
+            initial=duration_text(entry.minutes) if entry else "",
+            placeholder="e.g. 1h 30m, 2 hours or 45m",
             max_length=20,
         ),
         ui.SelectInput(
@@ -139,11 +140,6 @@ def entry_form(entry: CpdEntry | None, *, today: date, state: dict[str, str] | N
         items=items,
         state=full_state,
     )
-
-
-def _duration_text(minutes: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}h{mins}m" if hours and mins else (f"{hours}h" if hours else f"{mins}m")
 
 
 def list_page(

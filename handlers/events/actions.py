@@ -41,3 +41,13 @@ def show_list(ctx: Ctx, action: ui.Action) -> ui.Reply:
 
 def save(ctx: Ctx, submission: ui.Submission) -> ui.Reply | ui.FormErrors:
     return ops.create(ctx, submission)
+
+
+def confirm_cancel(ctx: Ctx, action: ui.Action) -> ui.Reply:
+    """The Cancel the event button of `/event cancel`; its value is `<event>:<reason>`."""
+    event_part, _, reason = action.value.partition(":")
+    return ops.cancel(ctx, parse_entry_id(event_part, noun="event"), reason, replace=True)
+
+
+def keep(ctx: Ctx, action: ui.Action) -> ui.Reply:
+    return ui.notice(f"Kept event `{_event_id(action)}`; nothing changed.", replace=True)

@@ -13,7 +13,7 @@ EVENT_HELP = (
     HelpItem("/event", "upcoming Tech Net events, with my answer"),
     HelpItem("/event create", "organisers: announce an event (a form)"),
     HelpItem("/event attendees 4", "organiser of event 4 or admins: who is coming (add `csv` for a file)"),
-    HelpItem("/event cancel 4 Speaker is ill", "organiser or admins: cancel and tell everyone who answered"),
+    HelpItem("/event cancel 4 Speaker is ill", "organiser or admins: cancel (asks first); all who answered are told"),
 )
 
 
@@ -35,5 +35,5 @@ def handle_event(ctx: Ctx, text: str) -> ui.Response:
     if sub == "cancel":
         if not args:
             raise UserError("Which event?", example="`/event cancel 4 Speaker is ill`")
-        return ops.cancel(ctx, parse_entry_id(args[0], noun="event"), " ".join(args[1:]))
+        return ops.ask_cancel(ctx, parse_entry_id(args[0], noun="event"), " ".join(args[1:]))
     raise unknown_subcommand("event", sub, EVENT_HELP)

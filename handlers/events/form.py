@@ -14,7 +14,6 @@ from handlers.parsing import MAX_MINUTES, clean_line, clean_paragraphs, parse_du
 from storage.events import EventFields
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):?([0-5]\d)$")
-_HOURS = re.compile(r"^\d{1,3}([.,]\d{1,2})?$")
 MAX_CAPACITY = 10_000
 
 
@@ -70,9 +69,13 @@ def read_event_form(values: dict[str, str | None], *, now: datetime, zone: ZoneI
     if start_day and start_time and end_day and end_time:
         starts_at = datetime.combine(start_day, start_time, tzinfo=zone)
         ends_at = datetime.combine(end_day, end_time, tzinfo=zone)
-        if starts_at <= now:
-            errors[InputId.EVENT_START_TIME] = "That time has passed; pick a time in the future."
-        if ends_at <= starts_at:
+        if start_day < now.astimezone(zone).date():  # the day is wrong, not the time
+            errors[InputId.EVENT_START_DATE] = f"{start_day:%d %b %Y} has passed; pick a date from today on."
+        elif starts_at <= now:
+            errors[InputId.EVENT_START_TIME] = "That time has passed today; pick a later time."
+        if end_day < start_day:
+            errors[InputId.EVENT_END_DATE] = "The end date is before the start date."
+        elif ends_at <= starts_at:
             errors[InputId.EVENT_END_TIME] = "The event must end after it starts."
         elif ends_at - starts_at > timedelta(days=14):
             errors[InputId.EVENT_END_DATE] = "An event lasts two weeks at most."
@@ -136,7 +139,7 @@ def _cpd_minutes(value: str, errors: dict[str, str]) -> int | None:
     if not value:
         return None
     try:
-        return parse_duration(value + "h" if _HOURS.match(value) else value)
+        return parse_duration(value, bare_hours=True)  # the field is "CPD hours": `1.5` is hours
     except UserError as exc:
         errors[InputId.EVENT_CPD_HOURS] = exc.message
         return None

@@ -12,6 +12,8 @@ from handlers.events import form, views
 from handlers.events.ics import event_ics
 from handlers.events.messages import ANNOUNCE, announcement_key
 from handlers.formatting import plural
+from handlers.ids import ActionId
+from handlers.parsing import clean_line
 from handlers.spreadsheet import csv_bytes
 from storage import cpd as cpd_repo
 from storage import events as repo
@@ -21,6 +23,8 @@ from storage.models import Event
 from storage.outbox import Outgoing
 
 LIST_LIMIT = 20
+CANCEL_REASON_LIMIT = 500
+TOLD_ON_CANCEL = ("going", "maybe", "waitlist")
 ORGANISER_HINT = "an admin can make you one: `techcommit roles grant organiser @you`"
 
 
@@ -174,21 +178,49 @@ def attendees(ctx: Ctx, event_id: int, *, as_csv: bool) -> ui.Reply | ui.FileRep
     return ui.Reply(blocks=blocks, text=f"Attendees of {ui.clip(event.title, 150)}")
 
 
-def cancel(ctx: Ctx, event_id: int, reason: str) -> ui.Reply:
+def ask_cancel(ctx: Ctx, event_id: int, reason: str) -> ui.Reply:
+    """Show what cancelling would do and ask first (like `/cpd delete`); nothing changes yet."""
+    event = find_event(ctx, event_id)
+    may_manage(ctx, event)
+    if event.status == "cancelled":
+        return ui.notice(f"Event `{event.id}` was already cancelled.")
+    answered = len(repo.with_response(ctx.uow, event_id=event.id, responses=TOLD_ON_CANCEL))
+    title = ui.clip(event.title, 200)
+    blocks: list[ui.Block] = [
+        ui.Text(
+            f"Cancel *{title}* (event `{event.id}`, {views.when(event, ctx.policy.timezone)})? "
+            f"I'll tell the {plural(answered, 'person', 'people')} who answered. This can't be undone."
+        )
+    ]
+    reason = clean_line(reason)[:CANCEL_REASON_LIMIT]
+    if reason:
+        blocks.append(ui.Context(f"Reason given: {ui.escape(reason)}"))
+    blocks.append(
+        ui.Buttons(
+            (
+                ui.Button("Cancel the event", ActionId.EVENT_CANCEL_CONFIRM, f"{event.id}:{reason}", style="danger"),
+                ui.Button("Keep it", ActionId.EVENT_CANCEL_KEEP, str(event.id)),
+            )
+        )
+    )
+    return ui.Reply(blocks=tuple(blocks), text=f"Cancel event {event.id}?")
+
+
+def cancel(ctx: Ctx, event_id: int, reason: str, *, replace: bool = False) -> ui.Reply:
     """Cancel the event: everyone who answered is told, the announcement loses its buttons."""
     event = find_event(ctx, event_id, lock=True)
     may_manage(ctx, event)
     if event.status == "cancelled":
-        return ui.notice(f"Event `{event.id}` was already cancelled.")
-    repo.cancel(ctx.uow, event=event, reason=reason[:500], now=ctx.now())
-    told = repo.with_response(ctx.uow, event_id=event.id, responses=("going", "maybe", "waitlist"))
+        return ui.notice(f"Event `{event.id}` was already cancelled.", replace=replace)
+    repo.cancel(ctx.uow, event=event, reason=clean_line(reason)[:CANCEL_REASON_LIMIT], now=ctx.now())
+    told = repo.with_response(ctx.uow, event_id=event.id, responses=TOLD_ON_CANCEL)
     for r in told:
         tell = Outgoing.direct(EVENT_CANCELLED, event.id, (r.platform, r.user_id), {"event": event.id})
         outbox.enqueue(ctx.uow, message=tell, now=ctx.now())
     message = (
         f"❌ Cancelled *{ui.clip(event.title, 200)}*; telling {plural(len(told), 'person', 'people')} who answered."
     )
-    return ui.Reply(blocks=(ui.Text(message),), text=message, republish=(views.subject(event),))
+    return ui.Reply(blocks=(ui.Text(message),), text=message, republish=(views.subject(event),), replace=replace)
 
 
 def calendar_file(ctx: Ctx, event_id: int) -> ui.FileReply:

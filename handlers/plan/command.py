@@ -43,6 +43,7 @@ def handle_plan(ctx: Ctx, text: str) -> ui.Response:
         quarter = parse_quarter_or_date(args[0], start_month=ctx.policy.plan_year_start_month) if args else None
         return ops.report(ctx, quarter)
     if sub == "assign":
+        ops.may_assign(ctx)  # admins only, whatever else is wrong with the command
         if len(args) != 2:
             raise UserError("Give the action's ref and the person.", example="`/plan assign Y1-03 @alice`")
         return ops.assign(ctx, args[0], parse_person(args[1], default_platform=ctx.actor.platform))

@@ -25,6 +25,7 @@ MAX_STORED_EMAIL = 64  # what the owner's user id column holds
 class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already as the file has them
     unresolved: list[tuple[str, str, str]] = field(default_factory=list)  # (ref, owner as written, why)
     unassigned: list[str] = field(default_factory=list)
     owners: Counter[str] = field(default_factory=Counter)
@@ -98,8 +99,10 @@ def import_plan(
             pillar=parsed.pillar,
             owner=owner or default,
         )
-        action, created = repo.upsert_action(uow, spec=spec, explicit_pillar=parsed.pillar_stated, now=now)
-        (report.created if created else report.updated).append(action.ref)
+        action, outcome = repo.upsert_action(uow, spec=spec, explicit_pillar=parsed.pillar_stated, now=now)
+        {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}[outcome].append(
+            action.ref
+        )
         if action.owner_platform == repo.EMAIL and action.owner_user_id:
             report.by_email[action.owner_user_id] += 1
         elif action.owner_user_id:

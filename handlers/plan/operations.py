@@ -125,10 +125,14 @@ def report(ctx: Ctx, quarter: Quarter | None) -> ui.Reply:
     return report_reply(ctx.uow, quarter=quarter or current_quarter(ctx), start_month=ctx.policy.plan_year_start_month)
 
 
-def assign(ctx: Ctx, ref: str, owner: repo.Owner) -> ui.Reply:
-    """Admins: give an action to someone (on either platform)."""
+def may_assign(ctx: Ctx) -> None:
     if not ctx.is_admin:
         raise NotAllowed("Only admins can assign plan actions.")
+
+
+def assign(ctx: Ctx, ref: str, owner: repo.Owner) -> ui.Reply:
+    """Admins: give an action to someone (on either platform)."""
+    may_assign(ctx)
     action = find_action(ctx, ref)
     repo.assign(ctx.uow, action=action, owner=owner, now=ctx.now())
     return ui.notice(f"{action_line(action, limit=120)} is now owned by {ui.mention(owner[1])}.")

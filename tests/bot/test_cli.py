@@ -32,6 +32,14 @@ def test_serve_names_a_missing_setting_in_one_line(tmp_path: Path) -> None:
     assert "SLACK_SIGNING_SECRET is not set" in result.stderr
 
 
+def test_serve_names_every_missing_setting_at_once(tmp_path: Path) -> None:
+    """Not one per attempt (issue #17, item 7)."""
+    result = run(["serve"], clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set" in result.stderr
+
+
 def test_a_bad_setting_is_one_line(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], clean_env(TIMEZONE="Mars/Olympus_Mons"), tmp_path)
     assert result.returncode == 2
@@ -44,6 +52,7 @@ def test_serve_refuses_an_out_of_date_schema(tmp_path: Path) -> None:
     result = run(["serve", "--port", str(free_port())], env, tmp_path)
     assert result.returncode == 2
     assert "techcommit db upgrade" in result.stderr
+    assert "run `./tc db upgrade`" in result.stderr  # what the README's users type (issue #17, item 7)
 
 
 def test_roles(tmp_path: Path) -> None:

@@ -65,6 +65,20 @@ def test_reimport_keeps_owners_and_reports_unknown_emails(
     assert "not in this file (left as they are): P2" in second.stdout
 
 
+def test_reimporting_an_unchanged_plan_says_unchanged(engine: Engine, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """Not "27 updated" when nothing in the file changed (issue #17, item 7)."""
+    env = env_for(engine, fake_slack)
+    assert run(["plan", "import", str(SEED)], env, tmp_path).returncode == 0
+    again = run(["plan", "import", str(SEED)], env, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert ": 0 new, 0 updated, 27 unchanged." in again.stdout
+    plan = tmp_path / "plan.csv"
+    plan.write_text("ref,year,title,owner,quarters,pillar\nP1,2026,First,,Q1,\nP2,2026,Second,,Q2,\n")
+    run(["plan", "import", str(plan)], env, tmp_path)
+    plan.write_text("ref,year,title,owner,quarters,pillar\nP1,2026,First,,Q1,\nP2,2026,Second,,Q2 Q3,\n")
+    assert ": 0 new, 1 updated, 1 unchanged." in run(["plan", "import", str(plan)], env, tmp_path).stdout
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [

@@ -241,6 +241,9 @@ ACTION_CASES: dict[str, ActionCase] = {
     # The victim went; the attacker did not: nothing is logged for anyone.
     ActionId.EVENT_CREDIT_LOG: (REFUSED, _events),
     ActionId.EVENT_LIST_SHOW: (OWN, lambda w: ["", *_events(w)]),
+    # Cancelling is for the event's organiser or admins, whatever reason the value carries.
+    ActionId.EVENT_CANCEL_CONFIRM: (REFUSED, lambda w: [*_events(w), f"{w.next_event}:{HIJACK}", f"{w.next_event}:"]),
+    ActionId.EVENT_CANCEL_KEEP: (REFUSED, _events),
     # Whatever it names, forget-me erases only the clicker's own data.
     ActionId.PRIVACY_FORGET_CONFIRM: (OWN, lambda w: [VICTIM, f"slack:T0TEST:{VICTIM}", f"<@{VICTIM}>", "me"]),
     ActionId.PRIVACY_FORGET_CANCEL: (REFUSED, lambda w: [VICTIM, "me"]),

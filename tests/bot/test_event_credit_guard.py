@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from handlers.clock import FixedClock
 from handlers.ids import ActionId
 from storage.models import Delivery
-from tests.bot.test_slack_events import ORGANISER, click, create_event
+from tests.bot.test_slack_events import ORGANISER, click, confirm_cancel, create_event
 from tests.bot.test_slack_events import organiser as organiser  # a fixture, requested by name
 from tests.support.fakeslack import FakeSlack
 from tests.support.rows import entries, row_counts
@@ -67,7 +67,8 @@ def test_a_crafted_credit_click_for_a_cancelled_event_is_refused_and_logs_nothin
 ) -> None:
     event_id, post = create_event(slack, fake_slack)
     click(slack, post, "Going", "U0A")
-    cancelled = slack.command("/event", f"cancel {event_id} Room flooded", user=ORGANISER).reply()
+    question = slack.command("/event", f"cancel {event_id} Room flooded", user=ORGANISER).reply()
+    cancelled = confirm_cancel(slack, question)
     assert "telling 1 person" in texts(cancelled)
     fake_slack.wait_call("chat.postMessage", lambda c: c.response.get("channel") == "DU0A")  # told of it
     wait_until(lambda: settled(engine), "the cancellation is sent")

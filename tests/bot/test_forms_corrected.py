@@ -83,3 +83,25 @@ def test_a_form_accepted_once_is_not_accepted_again(slack: SignedClient, fake_sl
     assert slack.view_submission(view, values).status == 200
     assert slack.view_submission(view, values).status == 200
     assert [e.title for e in entries(engine)] == ["Once"]
+
+
+def test_an_event_form_with_a_past_date_is_refused_on_the_date_field(
+    slack: SignedClient, fake_slack: FakeSlack, engine: Engine, organiser: str
+) -> None:
+    """The date is what is wrong, so the error sits under the date, not the start time (issue #17, item 4)."""
+    view = slack.command("/event", "create", user=ORGANISER, channel="C0TECHNET").modal()
+    answers = {
+        "event-title": "Fume cupboard clinic",
+        "event-start-date": "2026-11-01",  # three weeks ago
+        "event-start-time": "14:00",
+        "event-end-time": "15:00",
+        "event-cpd-type": "professional",
+    }
+    values = fill(view, answers)
+    values["event-channel"]["event-channel"]["selected_conversation"] = "C0TECHNET"
+    refused = slack.view_submission(view, values, user=ORGANISER).json()
+    assert refused["response_action"] == "errors"
+    assert set(refused["errors"]) == {"event-start-date"}
+    assert "has passed" in refused["errors"]["event-start-date"]
+    with Session(engine) as session:
+        assert session.scalars(select(Event)).all() == []

@@ -82,6 +82,12 @@ def click(slack: SignedClient, post: ApiCall, label: str, user: str) -> dict[str
     ).reply()
 
 
+def confirm_cancel(slack: SignedClient, question: dict[str, Any], label: str = "Cancel the event") -> dict[str, Any]:
+    """Press a button of the question `/event cancel` asks the organiser."""
+    target = button(question, label)
+    return slack.block_action(target["action_id"], target["value"], user=ORGANISER).reply()
+
+
 def rsvps(engine: Engine) -> dict[str, str]:
     with Session(engine) as session:
         return {r.user_id: r.response for r in session.scalars(select(EventRsvp).order_by(EventRsvp.id))}
@@ -143,13 +149,13 @@ def test_invalid_submissions_show_errors_on_the_fields(
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {
         "event-title",
-        "event-start-time",
+        "event-start-date",  # the date has passed: the date is wrong, not the time
         "event-end-time",
         "event-capacity",
         "event-cpd-hours",
         "event-channel",
     }
-    assert "passed" in answer["errors"]["event-start-time"]
+    assert "passed" in answer["errors"]["event-start-date"]
     with Session(engine) as session:
         assert session.scalars(select(Event)).all() == []
 
@@ -240,13 +246,20 @@ def test_a_withdrawal_promotes_the_first_on_the_waitlist_who_is_told(
 
 
 @pytest.mark.usefixtures("organiser")
-def test_cancel_tells_everyone_and_removes_the_buttons(slack: SignedClient, fake_slack: FakeSlack) -> None:
+def test_cancel_tells_everyone_and_removes_the_buttons(
+    slack: SignedClient, fake_slack: FakeSlack, engine: Engine
+) -> None:
     event_id, post = create_event(slack, fake_slack)
     click(slack, post, "Going", "U0A")
     click(slack, post, "Maybe", "U0B")
     click(slack, post, "Can't go", "U0C")
     assert "Only the organiser" in texts(slack.command("/event", f"cancel {event_id}", user="U0A").reply())
-    done = slack.command("/event", f"cancel {event_id} The printer broke", user=ORGANISER).reply()
+    question = slack.command("/event", f"cancel {event_id} The printer broke", user=ORGANISER).reply()
+    assert "I'll tell the 2 people who answered" in texts(question)  # asks first, like /cpd delete
+    with Session(engine) as session:
+        assert session.get(Event, event_id).status != "cancelled"  # type: ignore[union-attr]
+    done = confirm_cancel(slack, question)
+    assert done["replace_original"] is True
     assert "telling 2 people" in texts(done)
     update = fake_slack.wait_call("chat.update", lambda c: "Cancelled" in texts(c.args))
     assert "The printer broke" in texts(update.args)

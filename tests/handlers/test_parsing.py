@@ -185,7 +185,7 @@ def test_any_tag_text_gives_clean_tags_or_a_user_error(text: str) -> None:
             assert not any(c in tag for c in "<>&#* \n")
 
 
-@pytest.mark.parametrize("text", ["<@U123ABC|alice>", "<@U123ABC>", "U123ABC", " <@W0GRID1> "])
+@pytest.mark.parametrize("text", ["<@U123ABC|alice>", "<@U123ABC>", "U123ABC", " <@W0GRID1> ", "@U123ABC"])
 def test_mentions(text: str) -> None:
     assert parse_mention(text) in ("U123ABC", "W0GRID1")
 

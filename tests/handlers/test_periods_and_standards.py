@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from handlers.cpd.periods import cpd_year, cpd_year_of, parse_period, rolling_12_months
 from handlers.cpd.standards import active_months, check_standards, months_back
+from handlers.cpd.summary import month_strip
 from handlers.errors import UserError
 
 
@@ -107,3 +109,24 @@ def test_a_stale_record_is_not_up_to_date() -> None:
     first = check_standards(entries, TODAY)[0]
     assert not first.met
     assert "three months" in (first.next_step or "")
+
+
+def test_the_month_strip_starts_with_the_first_month_of_the_window() -> None:
+    """05 Dec 2025 – 04 Dec 2026 shows December 2025 too, not just Jan–Dec 2026 (issue #17, item 7)."""
+    today = date(2026, 12, 4)
+    entries = [E(1, date(2025, 12, 10), "work"), E(2, date(2026, 12, 1), "self"), E(3, date(2025, 12, 4), "work")]
+    strip = month_strip(entries, today).split(" ")
+    assert strip[:3] == ["Dec", "2025■", "Jan"]  # 4 Dec 2025 is outside the window; 10 Dec is inside
+    assert " ".join(strip[-2:]) == "Nov□ Dec■"
+    assert month_strip([E(1, date(2025, 12, 4), "work")], today).startswith("Dec 2025□ Jan 2026□ Feb□")
+
+
+@given(st.dates(min_value=date(1971, 1, 1), max_value=date(2100, 1, 1)))
+def test_the_month_strip_covers_every_month_of_the_window(today: date) -> None:
+    window = rolling_12_months(today)
+    assert window.start is not None
+    first = E(1, window.start, "work")  # the window's first day is marked, in its own month
+    marks = re.sub(r" \d{4}", "", month_strip([first], today)).split(" ")  # without the years shown
+    assert marks[0] == f"{window.start:%b}■"
+    assert marks[-1].startswith(f"{today:%b}")
+    assert len(marks) == (12 if window.start.day == 1 else 13)

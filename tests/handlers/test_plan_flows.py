@@ -161,6 +161,27 @@ def test_assign_is_for_admins(bot: Dispatcher, uow_factory: UnitOfWorkFactory) -
     assert "*X1*" in text_of(bot.command(OTHER, "plan", ""))
 
 
+@pytest.mark.parametrize("person", ["@U02BOB", "<@U02BOB>", "<@U02BOB|bob>", "U02BOB"])
+def test_assign_takes_a_person_however_they_arrive(
+    bot: Dispatcher, uow_factory: UnitOfWorkFactory, person: str
+) -> None:
+    """`@U02BOB` typed in the console, `<@U02BOB>` or `<@U02BOB|bob>` from Slack (issue #17, item 7)."""
+    assert "now owned by <@U02BOB>" in text_of(bot.command(ADMIN, "plan", f"assign X1 {person}"))
+
+
+@pytest.mark.parametrize("text", ["assign X1 bob", "assign X1", "assign", "assign X1 @U02BOB"])
+def test_a_non_admin_is_told_assign_is_for_admins_before_anything_else(bot: Dispatcher, text: str) -> None:
+    shown = text_of(bot.command(OWNER, "plan", text))
+    assert "Only admins can assign plan actions." in shown
+    assert "person" not in shown
+
+
+def test_a_name_that_is_not_a_mention_is_explained(bot: Dispatcher) -> None:
+    shown = text_of(bot.command(ADMIN, "plan", "assign X1 @alice"))
+    assert "mention them with @" not in shown
+    assert "pick them from the list" in shown
+
+
 def test_a_forged_note_form_for_someone_elses_action_is_refused(
     bot: Dispatcher, uow_factory: UnitOfWorkFactory
 ) -> None:
