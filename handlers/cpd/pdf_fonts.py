@@ -19,6 +19,7 @@ In every case reportlab embeds only the glyphs a PDF uses.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -36,7 +37,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont as OpenTypeFont
 from fontTools.varLib import instancer
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFont as ReportlabTTFont
 
 # Always in the bold cut of Noto Sans, whatever the first record needs: Latin-1, Latin Extended-A, punctuation.
 _BASE_RANGES = ((0x20, 0x17F), (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20AC), (0x2122, 0x2122))
@@ -44,6 +45,27 @@ _BASE_RANGES = ((0x20, 0x17F), (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20
 _INVISIBLE = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFE0E, 0xFE0F})
 _MAX_ERROR = 1.0  # how far, in font units (1000 to the em), a TrueType curve may stray from the original
 _BOLD = 700
+
+
+class TTFont(ReportlabTTFont):  # type: ignore[misc]  # reportlab has no type hints
+    """reportlab's TrueType font, with characters beyond U+FFFF (emoji) mapped back to text correctly.
+
+    reportlab (5.1) writes such a character into the PDF's ToUnicode map as five hex digits, which
+    readers take for a shorter one: 🔬 (U+1F52C) copies out as ὒ (U+1F52). PDF wants UTF-16 there.
+    """
+
+    def addObjects(self, doc: Any) -> None:
+        super().addObjects(doc)
+        for name, stream in doc.idToObject.items():
+            if name.startswith("toUnicodeCMap:"):
+                stream.content = _ASTRAL.sub(_as_utf16, stream.content)
+
+
+_ASTRAL = re.compile(r"^(<[0-9A-F]+>) <([0-9A-F]{5,6})>$", re.MULTILINE)
+
+
+def _as_utf16(match: re.Match[str]) -> str:
+    return f"{match[1]} <{chr(int(match[2], 16)).encode('utf-16-be').hex().upper()}>"
 
 
 def _package_file(package: str, name: str) -> Path:
