@@ -41,8 +41,8 @@ from reportlab.pdfbase.ttfonts import TTFont as ReportlabTTFont
 
 # Always in the bold cut of Noto Sans, whatever the first record needs: Latin-1, Latin Extended-A, punctuation.
 _BASE_RANGES = ((0x20, 0x17F), (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20AC), (0x2122, 0x2122))
-# Shown by nothing (variation selectors, zero-width joiner): dropped before setting.
-_INVISIBLE = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFE0E, 0xFE0F})
+# Shown by nothing (zero-width spaces and joiners, variation selectors): dropped before setting.
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufe0e\ufe0f]")
 _MAX_ERROR = 1.0  # how far, in font units (1000 to the em), a TrueType curve may stray from the original
 _BOLD = 700
 
@@ -241,10 +241,13 @@ BOOK = FontBook()
 
 def clean(text: str) -> str:
     """Text as it will be set: tabs as spaces, invisible joiners and selectors and other controls dropped."""
+    text = _INVISIBLE.sub("", text)
+    if text.isprintable():  # the usual case, and quick
+        return text
     return "".join(
         " " if ch == "\t" else ch
         for ch in text
-        if ch in "\n\t" or (ord(ch) not in _INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cf"))
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
     )
 
 
@@ -253,8 +256,11 @@ _TEXT, _NONE = "", "?"
 
 def markup(text: str, faces: Faces, *, bold: bool = False) -> str:
     """Paragraph markup for plain `text`: escaped, line breaks kept, each run in a font that has it."""
+    text = clean(text)
+    if faces.text_chars.issuperset(map(ord, text.replace("\n", ""))):  # the usual case, and quick
+        return escape(text).replace("\n", "<br/>")
     out: list[str] = []
-    for font, run in groupby(clean(text), key=lambda ch: _font_of(ch, faces, bold=bold)):
+    for font, run in groupby(text, key=lambda ch: _font_of(ch, faces, bold=bold)):
         chars = "".join(run)
         if font == _TEXT:
             out.append(escape(chars).replace("\n", "<br/>"))
