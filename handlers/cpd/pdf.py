@@ -115,11 +115,11 @@ class CpdRecordPdf:
         gap_line = "Gap: this entry needs a fuller reflection." if flagged else ""
 
         def block(s: _Setter) -> list[Any]:
-            head = [s.p(heading, "entry"), s.p(learned_line, "indent"), s.p(benefit_line, "indent")]
-            rest = [s.p(tags_line, "indent")] if tags_line else []
-            rest += [s.p(evidence_line, "indent")] if evidence_line else []
-            rest += [s.p(gap_line, "gap")] if gap_line else []
-            return [KeepTogether(head), *rest]
+            parts = [s.p(heading, "entry"), s.p(learned_line, "indent"), s.p(benefit_line, "indent")]
+            parts += [s.p(tags_line, "indent")] if tags_line else []
+            parts += [s.p(evidence_line, "indent")] if evidence_line else []
+            parts += [s.p(gap_line, "gap")] if gap_line else []
+            return [KeepTogether(parts)]  # one entry on one page, unless it is longer than a page
 
         self._add([heading, learned_line, benefit_line, tags_line, evidence_line, gap_line], block)
 
@@ -143,7 +143,7 @@ class CpdRecordPdf:
                     ]
                 )
             )
-            return [KeepTogether([Spacer(1, 8), s.p("Declaration", "h2"), s.p(statement, "body"), table])]
+            return [KeepTogether([Spacer(1, 8), s.p("Declaration", "h2"), s.p(statement, "body"), Spacer(1, 6), table])]
 
         self._add(["Declaration", statement, "Name Signature Date"], block)
 
