@@ -104,6 +104,16 @@ def test_fonts_are_embedded_and_every_character_has_a_glyph(bot: Dispatcher) -> 
     assert [char for char, has_glyph in drawn.items() if not has_glyph] == []
 
 
+def test_a_later_record_with_characters_not_seen_before_gets_their_glyphs_too(bot: Dispatcher) -> None:
+    log(bot, HANAKO, *WORLD[0])
+    audit_pack(bot, HANAKO)  # the faces are cut for this record first ...
+    log(bot, HANAKO, "2026-10-30", "Ґрунт і 鬱金香 ᾯ", "Новий курс", "憂鬱")  # ... and have to grow for this one
+    pdf = audit_pack(bot, HANAKO)
+    assert "Ґрунт і 鬱金香 ᾯ" in "\n".join(page_texts(pdf))
+    drawn = {char: ok for font in fonts_of(pdf).values() for char, ok in drawn_characters(font).items()}
+    assert all(drawn.get(char) for char in "Ґрунт鬱金香ᾯНовийкрс憂")
+
+
 def test_every_page_has_its_number_and_the_persons_name(bot: Dispatcher) -> None:
     for n in range(14):
         log(bot, HANAKO, f"2026-09-{n + 1:02d}", f"Workshop {n}", "A long reflection on what I learned. " * 12, "Users")
