@@ -107,3 +107,26 @@ def test_a_stale_record_is_not_up_to_date() -> None:
     first = check_standards(entries, TODAY)[0]
     assert not first.met
     assert "three months" in (first.next_step or "")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=400),
+            st.sampled_from(["work", "professional", "formal", "self", "other"]),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
+def test_every_unmet_standard_has_a_gap_in_plain_words_for_a_document(
+    rows: list[tuple[int, str, bool, bool]],
+) -> None:
+    entries = [
+        E(i + 1, TODAY - timedelta(days=ago), kind, reflection="r" if reflected else "", benefit="b" if helps else "")
+        for i, (ago, kind, reflected, helps) in enumerate(rows)
+    ]
+    for check in check_standards(entries, TODAY):
+        assert (check.gap is None) == check.met
+        assert not any(mark in (check.gap or "") for mark in ("/cpd", "`", "*", "<"))
