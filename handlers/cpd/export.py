@@ -62,7 +62,7 @@ def export_pdf(
     """A CPD record fit to hand to a registration body: totals, standards, entries by type."""
     from handlers.cpd.pdf import CpdRecordPdf  # reportlab is heavy: load it only when a PDF is asked for
 
-    doc = CpdRecordPdf(title=f"CPD record — {person}")
+    doc = CpdRecordPdf(title=f"CPD record — {person} — {period.label}", person=person)
     total = sum(e.minutes for e in entries)
     doc.heading(f"CPD record — {person}")
     doc.line(
@@ -79,21 +79,25 @@ def export_pdf(
         for check in checks:
             mark = "Met" if check.met else "Not yet"
             doc.line(f"{check.number}. {check.name}: {mark} — {ui.plain(check.detail)}", bold=not check.met)
-            if check.next_step:
-                doc.line(f"Gap: {ui.plain(check.next_step)}", indent=True)
+            if check.gap:
+                doc.gap(f"Gap: {check.gap}")
     for kind, rows in by_kind.items():
         if not rows:
             continue
         doc.subheading(f"{kind.label} ({fmt.hours(sum(e.minutes for e in rows))})")
         for e in rows:
             doc.entry(
-                heading=f"{fmt.day(e.occurred_on)} · {fmt.duration(e.minutes)} · {e.title}  [#{e.id}]",
+                heading=f"{fmt.day(e.occurred_on)} · {fmt.duration(e.minutes)} · {e.title} (entry {e.id})",
                 learned=e.reflection or "(no reflection recorded)",
                 benefit=e.benefit or "(no benefit recorded)",
-                tags=" ".join(f"#{t.tag}" for t in e.tags),
+                tags=", ".join(t.tag for t in e.tags),
                 evidence=e.evidence_url,
                 flagged=not e.reflection or not e.benefit,
             )
     if not entries:
         doc.line("No CPD activities are recorded in this period.")
+    doc.declaration(
+        f"I confirm this is an accurate record of my CPD for {period.label}, "
+        "and that the reflections in it are my own."
+    )
     return doc.build()

@@ -40,7 +40,8 @@ class StandardCheck:
     name: str
     met: bool
     detail: str  # markup
-    next_step: str | None  # markup
+    next_step: str | None  # markup, for chat: may name a command
+    gap: str | None = None  # plain words for a document read by an assessor: what is missing, no commands
 
 
 def months_back(today: date, count: int = 12) -> list[tuple[int, int]]:
@@ -64,6 +65,14 @@ def _ids(entries: Sequence[EntryLike], limit: int = 5) -> str:
     return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
 
 
+def _entries(entries: Sequence[EntryLike], limit: int = 5) -> str:
+    """`entry 3` or `entries 3, 4, 7`, in words for a document."""
+    ids = [str(e.id) for e in entries[:limit]]
+    more = len(entries) - limit
+    listed = ", ".join(ids) + (f" and {more} more" if more > 0 else "")
+    return f"{'entry' if len(entries) == 1 else 'entries'} {listed}"
+
+
 def check_standards(entries: Sequence[EntryLike], today: date) -> list[StandardCheck]:
     """Check a record of the last 12 months against the four standards."""
     return [_continuous(entries, today), _mixture(entries), _practice(entries), _users(entries)]
@@ -78,16 +87,20 @@ def _continuous(entries: Sequence[EntryLike], today: date) -> StandardCheck:
     lacking = plural(len(unreflective), "entry", "entries")
     detail = f"activity in {months} of the last 12 months; {lacking} without a reflection"
     if met:
-        step = None
+        step = gap = None
     elif not entries:
         step = "Start your record: `/cpd add 1h What you did`."
+        gap = "No CPD activities are recorded in this period."
     elif unreflective:
         step = f"Add what you learned to {_ids(unreflective)} (`/cpd edit <id>`)."
+        gap = f"No reflection is recorded for {_entries(unreflective)}."
     elif stale:
         step = "Nothing logged for three months — log something recent."
+        gap = "Nothing is recorded for the last three months."
     else:
         step = f"Log CPD regularly: aim for activity in at least {MIN_ACTIVE_MONTHS} months of 12."
-    return StandardCheck(1, "A continuous, up-to-date, accurate and reflective record", met, detail, step)
+        gap = f"Activity is recorded in fewer than {MIN_ACTIVE_MONTHS} of the last 12 months."
+    return StandardCheck(1, "A continuous, up-to-date, accurate and reflective record", met, detail, step, gap)
 
 
 def _mixture(entries: Sequence[EntryLike]) -> StandardCheck:
@@ -96,23 +109,29 @@ def _mixture(entries: Sequence[EntryLike]) -> StandardCheck:
     met = len(kinds) >= MIN_TYPES
     detail = f"{len(kinds)} of 5 kinds of activity"
     if met:
-        step = None
+        step = gap = None
     elif len(kinds) == 2:
         step = f"Two kinds are accepted only exceptionally — add some {missing[0]}."
+        gap = f"Only two kinds of activity are recorded; none is {missing[0]}."
     else:
         step = f"Mix it up: add {' or '.join(missing[:2])}."
-    return StandardCheck(2, "A mixture of CPD activities", met, detail, step)
+        gap = f"Fewer than {MIN_TYPES} kinds of activity are recorded."
+    return StandardCheck(2, "A mixture of CPD activities", met, detail, step, gap)
 
 
 def _reflected(
-    entries: Sequence[EntryLike], *, number: int, name: str, field: str, says: str, start: str, fix: str
+    entries: Sequence[EntryLike], *, number: int, name: str, field: str, says: str, start: str, fix: str, lack: str
 ) -> StandardCheck:
     """A standard met when every entry of the period has its reflective `field` filled in."""
     missing = [e for e in entries if not getattr(e, field).strip()]
     met = bool(entries) and not missing
     detail = f"{len(entries) - len(missing)} of {len(entries)} entries {says}"
     step = None if met else (start if not entries else f"{fix} in {_ids(missing)}.")
-    return StandardCheck(number, name, met, detail, step)
+    if met:
+        gap = None
+    else:
+        gap = f"{lack} {_entries(missing)}." if entries else "No CPD activities are recorded in this period."
+    return StandardCheck(number, name, met, detail, step, gap)
 
 
 def _practice(entries: Sequence[EntryLike]) -> StandardCheck:
@@ -124,6 +143,7 @@ def _practice(entries: Sequence[EntryLike]) -> StandardCheck:
         says="say what you learned",
         start="Log an activity and say what you learned.",
         fix="Say what you learned and how it improves your work",
+        lack="No note of what was learned in",
     )
 
 
@@ -136,4 +156,5 @@ def _users(entries: Sequence[EntryLike]) -> StandardCheck:
         says="say who benefits",
         start="Log an activity and say how it helps the people you support.",
         fix="Say how it helps the people you support",
+        lack="No note of who benefits in",
     )

@@ -130,3 +130,26 @@ def test_the_month_strip_covers_every_month_of_the_window(today: date) -> None:
     assert marks[0] == f"{window.start:%b}■"
     assert marks[-1].startswith(f"{today:%b}")
     assert len(marks) == (12 if window.start.day == 1 else 13)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=400),
+            st.sampled_from(["work", "professional", "formal", "self", "other"]),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
+def test_every_unmet_standard_has_a_gap_in_plain_words_for_a_document(
+    rows: list[tuple[int, str, bool, bool]],
+) -> None:
+    entries = [
+        E(i + 1, TODAY - timedelta(days=ago), kind, reflection="r" if reflected else "", benefit="b" if helps else "")
+        for i, (ago, kind, reflected, helps) in enumerate(rows)
+    ]
+    for check in check_standards(entries, TODAY):
+        assert (check.gap is None) == check.met
+        assert not any(mark in (check.gap or "") for mark in ("/cpd", "`", "*", "<"))
