@@ -32,6 +32,7 @@ SERVICE_URL_CLAIM = "serviceurl"
 BOT_FRAMEWORK_ISSUERS = frozenset({"https://api.botframework.com", "https://api.botframework.us"})
 CLOCK_SKEW_SECONDS = 300
 METADATA_REFRESH_SECONDS = 24 * 3600
+METADATA_RETRY_SECONDS = 60  # after a failed read: not on every request while the issuer is unreachable
 KEYS_LIFESPAN_SECONDS = 6 * 3600
 FETCH_TIMEOUT_SECONDS = 10
 
@@ -49,8 +50,8 @@ class Issuer:
 
 
 class IssuerDirectory:
-    """The accepted issuers, read from their OpenID metadata documents (kept a day; a failed refresh keeps
-    the last good copy). Nothing a token says decides which URL is fetched."""
+    """The accepted issuers, read from their OpenID metadata documents (kept a day; a failed read is tried
+    again a minute later, keeping the last good copy). Nothing a token says decides which URL is fetched."""
 
     def __init__(self, metadata_urls: Iterable[str]) -> None:
         self.metadata_urls = tuple(metadata_urls)
@@ -74,6 +75,7 @@ class IssuerDirectory:
             name, jwks_uri = document["issuer"], document["jwks_uri"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("could not read the OpenID metadata at %s: %s", url, exc)
+            self._loaded_at[url] = now - METADATA_REFRESH_SECONDS + METADATA_RETRY_SECONDS
             return
         known = self._issuers.get(name)
         if known is None or known.keys.uri != jwks_uri:

@@ -171,6 +171,25 @@ def test_a_service_url_on_a_host_not_allowed_is_refused_even_when_the_token_name
     assert "Logged" in card_text(accepted.replies()[0])
 
 
+def test_a_reminder_reaches_a_signed_in_person_with_the_bots_own_token(
+    keys: BotFrameworkKeys,
+    authority: FakeAuthority,
+    connector: FakeConnector,
+    make_runtime: Callable[[Settings], tuple[Deps, Runtime]],
+    clock: FixedClock,
+) -> None:
+    deps, running = make_runtime(teams_settings(keys, authority))
+    with BackgroundServer(running.wsgi()) as server:
+        client = TeamsClient(server.url, connector, tenant_id=TENANT)
+        client.message("help", user=ANNE, authorization=good(keys, connector)).replies()
+    load_plan(
+        deps.uow, csv_plan([("P1", 2026, "Signed action", f"teams:{ANNE.aad_object_id}", "Q1", "")]), now=clock.now()
+    )
+    assert running.sweep().sending.sent == [f"plan-quarter:2026Q1:teams:{ANNE.aad_object_id}"]
+    [sent] = [c for c in connector.calls_of("send_to_conversation") if "Signed action" in card_text(c)]
+    assert sent.authorization == f"Bearer {authority.access_token}"
+
+
 def test_proactive_messages_go_only_to_allowed_hosts(
     keys: BotFrameworkKeys,
     authority: FakeAuthority,
