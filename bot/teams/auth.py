@@ -96,6 +96,8 @@ class TokenValidator:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Refused("no bearer token")
+        if not self.app_id:
+            raise Refused("TEAMS_APP_ID is not set: no audience to check tokens against")
         token = token.strip()
         try:
             unverified = jwt.decode(token, options={"verify_signature": False})
