@@ -31,18 +31,26 @@ teams_cli = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
 
 @teams_cli.command("package")
 def teams_package(
-    destination: Annotated[Path, typer.Argument(help="the zip to write")] = Path("techcommit-teams.zip"),
+    destination: Annotated[
+        Path | None, typer.Argument(help="the zip to write (default: dist/techcommit-teams.zip)", show_default=False)
+    ] = None,
     organisation: Annotated[str, typer.Option(help="shown as the app's developer")] = "Technical Services",
     website: Annotated[str, typer.Option(help="your organisation's website")] = "https://example.ac.uk",
 ) -> None:
     """Build the Teams app package (manifest with TEAMS_APP_ID, icons) to upload in Teams."""
-    from bot.teams.package import build_package
+    from bot.teams.package import DEFAULT_DESTINATION, PackageError, build_package
 
     settings = settings_or_exit()
     if not settings.teams_app_id:
         raise fail("TEAMS_APP_ID is not set: register the bot in Azure first (see the README)")
-    build_package(destination, app_id=settings.teams_app_id, organisation=organisation, website=website)
-    typer.echo(f"wrote {destination}: upload it in Teams (Apps → Manage your apps → Upload an app)")
+    target = destination or DEFAULT_DESTINATION
+    try:
+        build_package(target, app_id=settings.teams_app_id, organisation=organisation, website=website)
+    except PackageError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {target.resolve()}: upload it in Teams (Apps → Manage your apps → Upload an app)")
 
 
 @db_cli.command("upgrade")

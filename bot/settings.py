@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.calendar import check_calendar
 
+PUBLIC_TEAMS_SERVICE_HOSTS = ("smba.trafficmanager.net", "smba.infra.gcc.teams.microsoft.com")
+BOT_FRAMEWORK_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line naming it."""
@@ -26,6 +29,12 @@ class Settings(BaseSettings):
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str = ""
     teams_allow_anonymous: bool = False
+    # Hosts the Bot Framework may name as an activity's serviceUrl (the bot sends its token there)
+    teams_service_url_hosts: Annotated[frozenset[str], NoDecode] = frozenset(PUBLIC_TEAMS_SERVICE_HOSTS)
+    # OpenID metadata documents whose issuers and keys sign incoming tokens (empty: the public cloud's)
+    teams_openid_metadata: Annotated[tuple[str, ...], NoDecode] = ()
+    # Where the bot gets its own token (empty: https://login.microsoftonline.com/<TEAMS_TENANT_ID>)
+    teams_authority: str = ""
     database_url: str = "sqlite:///techcommit.db"
     timezone: str = "Europe/London"
     plan_year_start_month: int = Field(default=11, ge=1, le=12)
@@ -53,6 +62,28 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("teams_service_url_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            hosts = frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+            for host in hosts:
+                if "/" in host or "@" in host:
+                    raise ValueError(f"{host!r} is not a host name (try smba.trafficmanager.net)")
+            return hosts
+        return value
+
+    @field_validator("teams_openid_metadata", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            urls = tuple(part.strip() for part in value.split(",") if part.strip())
+            for url in urls:
+                if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+                    raise ValueError(f"{url!r} is not an https URL (try {BOT_FRAMEWORK_OPENID_METADATA})")
+            return urls
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -76,6 +107,17 @@ class Settings(BaseSettings):
     def teams_enabled(self) -> bool:
         """Teams is served when an app id is configured, or anonymous use is allowed for local testing."""
         return bool(self.teams_app_id) or self.teams_allow_anonymous
+
+    @property
+    def teams_metadata_urls(self) -> tuple[str, ...]:
+        """The OpenID metadata documents of the accepted token issuers: TEAMS_OPENID_METADATA, or else
+        the Bot Framework's and, with TEAMS_TENANT_ID, the tenant's Entra ID (v2 and v1 issuers)."""
+        if self.teams_openid_metadata:
+            return self.teams_openid_metadata
+        tenant = self.teams_tenant_id
+        entra = f"https://login.microsoftonline.com/{tenant}"
+        tenant_urls = (f"{entra}/v2.0/.well-known/openid-configuration", f"{entra}/.well-known/openid-configuration")
+        return (BOT_FRAMEWORK_OPENID_METADATA, *(tenant_urls if tenant else ()))
 
     @property
     def slack_enabled(self) -> bool:

@@ -32,6 +32,8 @@ class TeamsNotifier:
             raise DeliveryFailed(NO_CHAT, permanent=True)
         try:
             activity_id = self.runtime.send(reference, reply, to_card(reply))
+        except DeliveryFailed:  # refused before sending (a serviceUrl host not allowed)
+            raise
         except Exception as exc:  # the connector refused or could not be reached: try again later
             raise DeliveryFailed(f"Teams said {type(exc).__name__}: {str(exc)[:200]}", permanent=False) from None
         return SentMessage(channel=f"teams:{recipient}", ts=activity_id or None)

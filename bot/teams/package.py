@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import json
-import struct
+import re
 import zipfile
-import zlib
 from importlib.resources import files
 from pathlib import Path
 
 TEMPLATE = files("bot.teams") / "manifest.json"  # shipped inside the package, so installed copies have it
-ACCENT = (0x1D, 0x4E, 0x5F)
+ICONS = files("bot.teams") / "icons"  # drawn by bot/teams/icons/draw.py: color.png 192×192, outline.png 32×32
+DEFAULT_DESTINATION = Path("dist") / "techcommit-teams.zip"  # .gitignore lists dist/
+EXAMPLE_APP_ID = "00000000-1111-2222-3333-444444444444"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-def png(size: int, rgba: tuple[int, int, int, int]) -> bytes:
-    """A square PNG of one colour (Teams needs a 192×192 colour icon and a 32×32 outline icon)."""
+class PackageError(ValueError):
+    """The package cannot be built; the message says what to fix."""
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    row = b"\x00" + bytes(rgba) * size
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * size)) + chunk(b"IEND", b"")
-    )
+def check_app_id(app_id: str) -> str:
+    """The app id, if it is a GUID as Teams requires (the bot's Microsoft App ID); else PackageError."""
+    if not _GUID.fullmatch(app_id.strip()):
+        raise PackageError(
+            f"TEAMS_APP_ID must be the bot's Microsoft App ID, a GUID such as {EXAMPLE_APP_ID} "
+            f"(Azure portal → your Azure Bot → Configuration); it is {app_id!r}"
+        )
+    return app_id.strip()
 
 
 def build_package(destination: Path, *, app_id: str, organisation: str, website: str) -> dict[str, object]:
     """Write the zip Teams accepts: manifest.json with the app id filled in, color.png, outline.png."""
+    app_id = check_app_id(app_id)
     text = TEMPLATE.read_text(encoding="utf-8")
     for placeholder, value in (
         ("{{TEAMS_APP_ID}}", app_id),
@@ -36,8 +40,9 @@ def build_package(destination: Path, *, app_id: str, organisation: str, website:
     ):
         text = text.replace(placeholder, json.dumps(value)[1:-1])
     manifest: dict[str, object] = json.loads(text)
+    destination.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(destination, "w", compression=zipfile.ZIP_DEFLATED) as package:
         package.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-        package.writestr("color.png", png(192, (*ACCENT, 255)))
-        package.writestr("outline.png", png(32, (255, 255, 255, 255)))
+        for icon in ("color.png", "outline.png"):
+            package.writestr(icon, (ICONS / icon).read_bytes())
     return manifest
